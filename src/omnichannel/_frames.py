@@ -347,8 +347,8 @@ def order_lines_to_frame(orders: Iterable[Order]) -> pd.DataFrame:
     rows = [(o.id, ln.product, ln.quantity, ln.price) for o in orders for ln in o.lines]
     return pd.DataFrame(
         {
-            "order_id": [r[0] for r in rows],
-            "product": [r[1] for r in rows],
+            "order_id": pd.Series([r[0] for r in rows], dtype=None if rows else object),
+            "product": pd.Series([r[1] for r in rows], dtype=None if rows else object),
             "quantity": np.array([r[2] for r in rows], dtype=np.int64),
             "price": np.array([r[3] for r in rows], dtype=float),
         }
@@ -461,7 +461,8 @@ def from_frame(
         try:
             objects.append(cls(**kwargs))
         except InvalidParameterError as err:
-            raise InvalidParameterError(f"Row {frame.index[i]!r} of the frame: {err}") from err
+            label = _python_value(frame.index[i])
+            raise InvalidParameterError(f"Row {label!r} of the frame: {err}") from err
     if order_lines:
         orphan = next(iter(order_lines))
         raise SchemaError(

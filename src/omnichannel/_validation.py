@@ -228,7 +228,8 @@ def check_frame(
         if col.name not in frame.columns:
             continue
         series = frame[col.name]
-        if not _kind_ok(series, col.kind):
+        # An empty column holds no wrong value; only datetimes must be typed for time arithmetic.
+        if (len(series) or col.kind == "datetime") and not _kind_ok(series, col.kind):
             raise SchemaError(
                 f"{label}[{col.name!r}] must be {_KIND_TEXT[col.kind].replace(' and >= 0', '')}; "
                 f"got {series.dtype}.{_HINTS[col.kind]}"

@@ -47,7 +47,8 @@ def build_journeys(
     """Split each customer's touch history into journeys that end at a conversion.
 
     A touch belongs to the first conversion of the same customer at or after it (a touch at the
-    very time of a conversion counts towards it). With ``lookback``, touches longer than that
+    very time of a conversion counts towards it; of two conversions at the same time, the one of
+    lower value comes first). With ``lookback``, touches longer than that
     before their conversion are dropped. Touches after a customer's last conversion form one
     non-converting (null) journey, whose lookback is measured back from its last touch.
 
@@ -122,8 +123,9 @@ def build_journeys(
     channels = tuple(str(c) for c in chan_names)
     c_value = conversions["value"].to_numpy(dtype=np.float64)
 
-    # Conversions sorted by (customer, time); touches by (customer, time, row order).
-    c_order = np.lexsort((c_time, c_cust))
+    # Conversions sorted by (customer, time, value), so ties do not depend on row order; touches
+    # by (customer, time, row order).
+    c_order = np.lexsort((c_value, c_time, c_cust))
     c_cust, c_time, c_value = c_cust[c_order], c_time[c_order], c_value[c_order]
     t_order = np.lexsort((t_time, t_cust))
     t_cust, t_time, chan_codes = t_cust[t_order], t_time[t_order], chan_codes[t_order]

@@ -436,10 +436,9 @@ class Journeys:
             "customer_id": np.array([j.customer_id for j in items], dtype=object),
             "tz": tz,
         }
-        if stamps or items:
-            extra["times"] = _stamps_to_ns(stamps)
-            if has_ends:
-                extra["end_times"] = _stamps_to_ns(ends)
+        extra["times"] = _stamps_to_ns(stamps)
+        if has_ends:
+            extra["end_times"] = _stamps_to_ns(ends)
         return cls._from_labels(
             np.array([t.channel for t in touches], dtype=object),
             offsets,
