@@ -27,12 +27,90 @@ def _customer_codes(
             f"touchpoints['customer_id'] is {touch_ids.dtype} but conversions['customer_id'] is "
             f"{conv_ids.dtype}; use the same type of id in both frames."
         )
-    both = np.concatenate(
-        [touch_ids.to_numpy(dtype=None if int_t else object), conv_ids.to_numpy(dtype=None if int_c else object)]
+    if int_t and int_c:
+        return _dense_integer_codes(
+            touch_ids.to_numpy(dtype=np.int64), conv_ids.to_numpy(dtype=np.int64)
+        )
+    both = pd.concat(
+        [touch_ids.reset_index(drop=True), conv_ids.reset_index(drop=True)], ignore_index=True
     )
     codes, uniques = pd.factorize(both, sort=False)
     n_t = len(touch_ids)
-    return codes[:n_t].astype(np.int64), codes[n_t:].astype(np.int64), np.asarray(uniques)
+    return (
+        codes[:n_t].astype(np.int64),
+        codes[n_t:].astype(np.int64),
+        np.asarray(uniques, dtype=object),
+    )
+
+
+def _dense_integer_codes(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """Codes of integer ids in sorted order of the ids; O(n) when the ids are not too sparse."""
+    both = np.concatenate([a, b])
+    if both.size == 0:
+        return a.astype(np.int64), b.astype(np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(both.min()), int(both.max())
+    if high - low > 8 * both.size:
+        uniques, codes = np.unique(both, return_inverse=True)
+    else:
+        present = np.bincount(both - low) > 0
+        code_of = np.cumsum(present) - 1
+        codes = code_of[both - low]
+        uniques = np.flatnonzero(present) + low
+    return codes[: a.size].astype(np.int64), codes[a.size :].astype(np.int64), uniques
+
+
+def _channel_codes(channel: pd.Series[Any]) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+    """Channel codes numbered in sorted order of the names (categories' own order is ignored)."""
+    codes, uniques = pd.factorize(channel, sort=False)
+    names = [str(u) for u in uniques]
+    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+    renumber = np.empty(len(names), dtype=np.intp)
+    renumber[order] = np.arange(len(names))
+    return renumber[codes], tuple(names[i] for i in order)
+
+
+def _stable_time_order(time: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Stable argsort of times.
+
+    When the times, in units of their common step (a second, a millisecond, ...), and the row
+    numbers fit together in 63 bits, one plain sort of packed (time, row) keys does it, which is
+    several times faster than an argsort.
+    """
+    n = time.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    bits = max(1, int(n - 1).bit_length())
+    base = int(time.min())
+    step = int(np.gcd.reduce(time - base)) or 1
+    span = (int(time.max()) - base) // step
+    if span.bit_length() + bits > 63:
+        return np.argsort(time, kind="stable").astype(np.int64)
+    key = ((time - base) // step) << bits
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= (1 << bits) - 1
+    return key
+
+
+def _sort_events(cust: npt.NDArray[np.int64], time: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Permutation sorting events by (customer, time, row).
+
+    A stable time order gives every event a unique rank; (customer, rank) then packs into one
+    int64, whose plain sort is far faster than a two-key lexsort.
+    """
+    n = time.size
+    by_time = _stable_time_order(time)
+    bits = max(1, int(n - 1).bit_length())
+    n_cust = int(cust.max()) + 1 if n else 1
+    if n_cust.bit_length() + bits > 63:  # pragma: no cover - beyond 2**63 events x customers
+        return np.lexsort((time, cust)).astype(np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_time] = np.arange(n, dtype=np.int64)
+    key = (cust << bits) | rank
+    key.sort()
+    return by_time[key & ((1 << bits) - 1)]
 
 
 def build_journeys(
@@ -119,78 +197,63 @@ def build_journeys(
     t_cust, c_cust, customers = _customer_codes(
         touchpoints["customer_id"], conversions["customer_id"]
     )
-    chan_codes, chan_names = pd.factorize(touchpoints["channel"].to_numpy(dtype=object), sort=True)
-    channels = tuple(str(c) for c in chan_names)
+    chan_codes, channels = _channel_codes(touchpoints["channel"])
     c_value = conversions["value"].to_numpy(dtype=np.float64)
+    # Lower value first among conversions at the same time, so ties do not depend on row order.
+    by_value = np.argsort(c_value, kind="stable")
+    c_cust, c_time, c_value = c_cust[by_value], c_time[by_value], c_value[by_value]
 
-    # Conversions sorted by (customer, time, value), so ties do not depend on row order; touches
-    # by (customer, time, row order).
-    c_order = np.lexsort((c_value, c_time, c_cust))
-    c_cust, c_time, c_value = c_cust[c_order], c_time[c_order], c_value[c_order]
-    t_order = np.lexsort((t_time, t_cust))
-    t_cust, t_time, chan_codes = t_cust[t_order], t_time[t_order], chan_codes[t_order]
-    n_c = c_cust.size
+    # One merged event sequence sorted by (customer, time, row); touches precede conversions at
+    # equal times, so a touch at the moment of a conversion counts towards it.
+    n_t = t_cust.size
+    cust = np.concatenate([t_cust, c_cust])
+    time = np.concatenate([t_time, c_time])
+    del t_cust, t_time
+    perm = _sort_events(cust, time)
+    n_m = perm.size
+    cust, time = cust[perm], time[perm]
+    is_conv = perm >= n_t
+    position = np.arange(n_m, dtype=np.int64)
 
-    # A touch goes to the first conversion with key >= its key, where the key is
-    # (customer, rank of time among distinct conversion times); exact, and no int64 overflow.
-    conv_times = np.unique(c_time)
-    stride = np.int64(conv_times.size + 1)
-    c_key = c_cust * stride + np.searchsorted(conv_times, c_time, side="left")
-    t_key = t_cust * stride + np.searchsorted(conv_times, t_time, side="left")
-    target = np.searchsorted(c_key, t_key, side="left")
-    converted = target < n_c
-    converted[converted] = c_cust[target[converted]] == t_cust[converted]
+    # Each event's next conversion, and the last event of its customer's block.
+    next_conv = np.minimum.accumulate(np.where(is_conv, position, n_m)[::-1])[::-1]
+    block_last = np.flatnonzero(np.append(cust[1:] != cust[:-1], True))
+    last_of_customer = np.repeat(block_last, np.diff(np.concatenate(([-1], block_last))))
+    has_conv = next_conv <= last_of_customer  # blocks are contiguous
+    # A touch's journey ends at its conversion, or (null journey) at its customer's last touch,
+    # which is the customer's last event because no conversion follows.
+    label = np.where(has_conv, next_conv, last_of_customer)
+    del next_conv, last_of_customer, position
 
-    keep = converted | include_null
+    keep = ~is_conv & (has_conv | include_null)
     if window is not None:
-        limit = window.value  # nanoseconds
-        ok = np.ones(t_cust.size, dtype=bool)
-        ok[converted] = c_time[target[converted]] - t_time[converted] <= limit
-        null_idx = np.flatnonzero(~converted)
-        if null_idx.size:
-            # The null group of a customer is the tail of its sorted touches; its end is the last.
-            last_of_customer = np.searchsorted(t_cust, t_cust[null_idx], side="right") - 1
-            ok[null_idx] = t_time[last_of_customer] - t_time[null_idx] <= limit
-        keep &= ok
+        keep &= time[label] - time <= window.value  # nanoseconds
+    kept = np.flatnonzero(keep)
 
-    # Journey slot: conversion index for converted touches, n_c for the null tail.
-    slot = np.where(converted, target, n_c)
-    k_cust, k_slot = t_cust[keep], slot[keep]
-    k_time, k_chan = t_time[keep], chan_codes[keep]
-
-    # The journeys: every conversion (or only those with touches) plus one null tail per customer.
-    has_touch = np.zeros(n_c, dtype=bool)
-    has_touch[k_slot[k_slot < n_c]] = True
-    conv_paths = np.arange(n_c) if keep_empty else np.flatnonzero(has_touch)
-    null_customers = np.unique(k_cust[k_slot == n_c])
-    j_cust = np.concatenate([c_cust[conv_paths], null_customers])
-    j_slot = np.concatenate([conv_paths, np.full(null_customers.size, n_c)])
-    j_order = np.lexsort((j_slot, j_cust))
-    j_cust, j_slot = j_cust[j_order], j_slot[j_order]
-    n_j = j_cust.size
-
-    # Kept touches are already in journey order; find each touch's journey by its (customer, slot).
-    j_key = j_cust * np.int64(n_c + 1) + j_slot
-    touch_journey = np.searchsorted(j_key, k_cust * np.int64(n_c + 1) + k_slot)
-    lengths = np.bincount(touch_journey, minlength=n_j).astype(np.int64)
+    ends = np.zeros(n_m, dtype=bool)
+    ends[label[kept]] = True
+    if keep_empty:
+        ends[is_conv] = True
+    journey_at = np.cumsum(ends) - 1
+    end_pos = np.flatnonzero(ends)
+    n_j = end_pos.size
+    lengths = np.bincount(journey_at[label[kept]], minlength=n_j).astype(np.int64)
     offsets = np.zeros(n_j + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
 
-    is_conv = j_slot < n_c
-    conv_idx = np.where(is_conv, j_slot, 0)
-    end_times = np.where(is_conv, c_time[conv_idx] if n_c else 0, 0)
-    if (~is_conv).any():
-        end_times[~is_conv] = k_time[offsets[1:][~is_conv] - 1]
+    j_conv = is_conv[end_pos]
+    j_value = np.zeros(n_j)
+    j_value[j_conv] = c_value[perm[end_pos[j_conv]] - n_t]
     journeys = Journeys(
         channels,
-        k_chan.astype(code_dtype(len(channels))),
+        chan_codes[perm[kept]].astype(code_dtype(len(channels))),
         offsets,
-        is_conv.astype(np.float64),
-        (~is_conv).astype(np.float64),
-        np.where(is_conv, c_value[conv_idx] if n_c else 0.0, 0.0),
-        times=k_time,
-        end_times=end_times,
+        j_conv.astype(np.float64),
+        (~j_conv).astype(np.float64),
+        j_value,
+        times=time[kept],
+        end_times=time[end_pos],
         tz=tz,
-        customer_id=customers[j_cust],
+        customer_id=customers[cust[end_pos]],
     )
     return journeys.truncate(max_len) if max_len is not None else journeys
