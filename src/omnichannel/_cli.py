@@ -1,0 +1,123 @@
+"""Command line: ``python -m omnichannel demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ._journeys import build_journeys
+from ._simulate import World, simulate_retailer
+
+__all__ = ["main"]
+
+_RULE = "-" * 78
+
+
+def _section(title: str) -> str:
+    return f"\n{title}\n{_RULE}"
+
+
+def _table(frame: pd.DataFrame, **formats: str) -> str:
+    shown = frame.copy()
+    for column, fmt in formats.items():
+        shown[column] = shown[column].map(fmt.format)
+    return shown.to_string(index=False)
+
+
+def _world_report(world: World) -> list[str]:
+    channels = world.channels
+    lines = [_section("Simulated retailer")]
+    lines.append(
+        f"{len(world.customers):,} customers, {len(world.locations):,} locations, "
+        f"{len(world.products):,} products, {world.start.date()} to {world.end.date()}"
+    )
+    for role in ("marketing", "sales"):
+        names = channels.loc[channels["role"] == role, ["channel", "kind"]]
+        listed = ", ".join(f"{c} ({k})" for c, k in zip(names["channel"], names["kind"], strict=True))
+        lines.append(f"{role.capitalize()} channels: {listed}")
+    lines.append(
+        f"{len(world.touchpoints):,} touchpoints, {len(world.conversions):,} conversions, "
+        f"{len(world.orders):,} orders, {len(world.sales):,} daily sales rows"
+    )
+    return lines
+
+
+def _journey_report(world: World) -> list[str]:
+    journeys = build_journeys(world.touchpoints, world.conversions, lookback=pd.Timedelta(days=30))
+    untouched = len(world.conversions) - journeys.total_conversions
+    lines = [_section("Journeys (30-day lookback)"), repr(journeys)]
+    lines.append(f"({untouched:,.0f} conversions had no touch in their window and form no journey)")
+    lines.append("")
+    by_length = journeys.length_summary()
+    lines.append("Conversion rate by path length:")
+    lines.append(
+        _table(by_length, journeys="{:,.0f}", conversions="{:,.0f}", conversion_rate="{:.1%}")
+    )
+    lines.append("")
+    lines.append("Journeys touching each channel:")
+    by_channel = journeys.channel_summary()
+    lines.append(
+        _table(
+            by_channel,
+            touches="{:,.0f}",
+            journeys="{:,.0f}",
+            conversions="{:,.0f}",
+            conversion_rate="{:.1%}",
+            value="{:,.0f}",
+        )
+    )
+    return lines
+
+
+def _sales_report(world: World) -> list[str]:
+    sales = world.sales
+    by_channel = (
+        sales.groupby("channel", observed=True)[["quantity", "revenue"]].sum().reset_index()
+    )
+    by_channel["revenue_share"] = by_channel["revenue"] / by_channel["revenue"].sum()
+    lines = [_section("Sales by channel")]
+    lines.append(
+        _table(by_channel, quantity="{:,.0f}", revenue="{:,.0f}", revenue_share="{:.1%}")
+    )
+    return lines
+
+
+def demo(*, n_customers: int = 2000, seed: int = 0) -> str:
+    """Simulate a retailer and return the demo report as text.
+
+    Parameters
+    ----------
+    n_customers : int, default 2000
+        Size of the simulated customer base.
+    seed : int, default 0
+        Seed of the simulation.
+
+    Returns
+    -------
+    str
+        The report that ``python -m omnichannel demo`` prints.
+    """
+    world = simulate_retailer(n_customers=n_customers, seed=seed)
+    lines = ["omnichannel demo: a simulated omnichannel retailer"]
+    lines += _world_report(world)
+    lines += _journey_report(world)
+    lines += _sales_report(world)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="omnichannel", description="Omnichannel retail and marketing models."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_demo = commands.add_parser("demo", help="simulate a retailer and summarise it")
+    run_demo.add_argument("--customers", type=int, default=2000, help="number of customers")
+    run_demo.add_argument("--seed", type=int, default=0, help="random seed")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        sys.stdout.write(demo(n_customers=args.customers, seed=args.seed))
+    return 0
