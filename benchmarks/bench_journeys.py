@@ -39,7 +39,11 @@ def make_events(
         conv_customer = np.char.add("cust-", conv_customer.astype(str)).astype(object)
     touchpoints = pd.DataFrame({"customer_id": customer, "timestamp": stamps, "channel": channel})
     conversions = pd.DataFrame(
-        {"customer_id": conv_customer, "timestamp": conv_stamps, "value": rng.gamma(2.0, 30.0, n_conv)}
+        {
+            "customer_id": conv_customer,
+            "timestamp": conv_stamps,
+            "value": rng.gamma(2.0, 30.0, n_conv),
+        }
     )
     return touchpoints, conversions
 
@@ -67,8 +71,10 @@ def main() -> None:
         args.touches, string_ids=args.string_ids, resolution=args.resolution
     )
     n = len(touchpoints)
-    print(f"touchpoints: {n:,} rows, conversions: {len(conversions):,} rows, "
-          f"customer ids: {'str' if args.string_ids else 'int'}, times in {args.resolution}")
+    print(
+        f"touchpoints: {n:,} rows, conversions: {len(conversions):,} rows, "
+        f"customer ids: {'str' if args.string_ids else 'int'}, times in {args.resolution}"
+    )
 
     rows = []
     store, sec, peak = measure(
@@ -76,26 +82,44 @@ def main() -> None:
     )
     rows.append(("build_journeys (30-day lookback)", n, sec, peak))
     store_bytes = sum(
-        a.nbytes for a in (store.codes, store.offsets, store.conversions, store.nulls, store.value,
-                           store.times, store.end_times, store.customer_id) if a is not None
+        a.nbytes
+        for a in (
+            store.codes,
+            store.offsets,
+            store.conversions,
+            store.nulls,
+            store.value,
+            store.times,
+            store.end_times,
+            store.customer_id,
+        )
+        if a is not None
     )
     agg, sec, peak = measure("aggregate", store.aggregate)
     rows.append(("Journeys.aggregate", store.n_touches, sec, peak))
     paths = agg.to_frame()
     _, sec, peak = measure(
         "from_paths",
-        lambda: oc.Journeys.from_paths(paths, conversions="conversions", nulls="nulls", value="value"),
+        lambda: oc.Journeys.from_paths(
+            paths, conversions="conversions", nulls="nulls", value="value"
+        ),
     )
     rows.append(("Journeys.from_paths", agg.n_touches, sec, peak))
 
     print(f"\nstore: {store!r}")
-    print(f"store arrays: {store_bytes / 1e6:,.0f} MB = {store_bytes / store.codes.nbytes:.1f} x the "
-          f"codes array ({store.codes.dtype}); {store_bytes / max(store.n_touches, 1):.1f} bytes/touch")
+    per_touch = store_bytes / max(store.n_touches, 1)
+    print(
+        f"store arrays: {store_bytes / 1e6:,.0f} MB = {store_bytes / store.codes.nbytes:.1f} x "
+        f"the codes array ({store.codes.dtype}); {per_touch:.1f} bytes/touch"
+    )
     print(f"aggregated: {agg.n_paths:,} distinct paths\n")
-    print(f"{'step':36s} {'touches':>12s} {'seconds':>8s} {'M touches/s':>12s} {'peak MB':>9s} {'B/touch':>8s}")
+    header = ("step", "touches", "seconds", "M touches/s", "peak MB", "B/touch")
+    print(f"{header[0]:36s} " + " ".join(f"{h:>12s}" for h in header[1:]))
     for label, touches, seconds, peak in rows:
-        print(f"{label:36s} {touches:12,d} {seconds:8.2f} {touches / seconds / 1e6:12.2f} "
-              f"{peak / 1e6:9.0f} {peak / max(touches, 1):8.1f}")
+        print(
+            f"{label:36s} {touches:12,d} {seconds:12.2f} {touches / seconds / 1e6:12.2f} "
+            f"{peak / 1e6:12.0f} {peak / max(touches, 1):12.1f}"
+        )
 
 
 if __name__ == "__main__":

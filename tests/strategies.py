@@ -83,9 +83,7 @@ def customer_lists(draw: st.DrawFn) -> list[oc.Customer]:
     return out
 
 
-order_lines = st.builds(
-    oc.OrderLine, product=ids, quantity=st.integers(1, 50), price=money
-)
+order_lines = st.builds(oc.OrderLine, product=ids, quantity=st.integers(1, 50), price=money)
 
 
 @st.composite

@@ -22,7 +22,10 @@ def test_channel_converts_strings_to_enums():
     ("build", "message"),
     [
         (lambda: oc.Channel("", kind="online"), "Channel.id must be a non-empty str; got ''"),
-        (lambda: oc.Channel("x", kind="mobile"), "Channel.kind must be one of ['online', 'offline']"),
+        (
+            lambda: oc.Channel("x", kind="mobile"),
+            "Channel.kind must be one of ['online', 'offline']",
+        ),
         (lambda: oc.Touchpoint("c1", "search", "2024-01-01"), "Parse strings first"),
         (lambda: oc.Touchpoint("c1", "search", T0, cost=-1.0), "Touchpoint.cost must be a finite"),
         (lambda: oc.Touchpoint("c1", "search", pd.NaT), "Touchpoint.timestamp must be"),
@@ -80,9 +83,13 @@ def test_journey_invariants():
     assert len(j) == 2
     with pytest.raises(oc.InvalidParameterError, match="must be sorted by timestamp"):
         oc.Journey("c1", [_tp(5), _tp(0)])
-    with pytest.raises(oc.InvalidParameterError, match=r"touchpoints\[1\] belongs to customer 'c2'"):
+    with pytest.raises(
+        oc.InvalidParameterError, match=r"touchpoints\[1\] belongs to customer 'c2'"
+    ):
         oc.Journey("c1", [_tp(0), _tp(5, customer="c2")])
-    with pytest.raises(oc.InvalidParameterError, match="must be 0 and Journey.conversion_time None"):
+    with pytest.raises(
+        oc.InvalidParameterError, match="must be 0 and Journey.conversion_time None"
+    ):
         oc.Journey("c1", [_tp(0)], converted=False, value=5.0)
     with pytest.raises(oc.InvalidParameterError, match="must not precede the last touch"):
         oc.Journey("c1", [_tp(10)], converted=True, conversion_time=T0)
@@ -104,7 +111,9 @@ def test_order_lines_amount():
         "o1", "c1", T0, "web", 25.0, lines=[oc.OrderLine("a", 2, 5.0), oc.OrderLine("b", 1, 15.0)]
     )
     assert order.lines_amount == 25.0
-    with pytest.raises(oc.InvalidParameterError, match="Order.lines must be a sequence of OrderLine"):
+    with pytest.raises(
+        oc.InvalidParameterError, match="Order.lines must be a sequence of OrderLine"
+    ):
         oc.Order("o1", "c1", T0, "web", 1.0, lines=["x"])  # type: ignore[list-item]
 
 

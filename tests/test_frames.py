@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import attrs
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -40,10 +39,21 @@ def test_canonical_column_names():
         "channel",
         "value",
     )
-    assert oc.frame_schema("sales").required == ("date", "channel", "location", "product", "quantity")
+    assert oc.frame_schema("sales").required == (
+        "date",
+        "channel",
+        "location",
+        "product",
+        "quantity",
+    )
     assert oc.frame_schema("stock").required == ("location", "product", "on_hand")
     assert oc.frame_schema("spend").required == ("date", "channel", "spend")
-    assert set(oc.frame_schema("locations").required) >= {"location", "kind", "latitude", "longitude"}
+    assert set(oc.frame_schema("locations").required) >= {
+        "location",
+        "kind",
+        "latitude",
+        "longitude",
+    }
     assert set(oc.FRAME_KINDS) == {
         "channels",
         "customers",
@@ -153,8 +163,12 @@ def test_to_frame_rejects_mixed_or_unknown_objects():
 
 def test_from_frame_names_the_offending_row():
     frame = pd.DataFrame(
-        {"customer_id": ["a", "b"], "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]),
-         "value": [1.0, 2.0], "channel": ["web", " "]},
+        {
+            "customer_id": ["a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "value": [1.0, 2.0],
+            "channel": ["web", " "],
+        },
         index=[10, 11],
     )
     with pytest.raises(oc.InvalidParameterError, match=r"Row 11 of the frame: Conversion.channel"):
@@ -170,8 +184,13 @@ def test_from_frame_converts_integer_ids_to_str():
 
 def test_from_frame_rejects_orphan_lines():
     orders = pd.DataFrame(
-        {"order_id": ["o1"], "customer_id": ["c"], "timestamp": [pd.Timestamp("2024-01-01")],
-         "channel": ["web"], "value": [1.0]}
+        {
+            "order_id": ["o1"],
+            "customer_id": ["c"],
+            "timestamp": [pd.Timestamp("2024-01-01")],
+            "channel": ["web"],
+            "value": [1.0],
+        }
     )
     lines = pd.DataFrame({"order_id": ["o2"], "product": ["p"], "quantity": [1], "price": [1.0]})
     with pytest.raises(oc.SchemaError, match="order id\\(s\\) not in orders; first 'o2'"):

@@ -14,18 +14,25 @@ from tests import strategies as s
 
 
 # --------------------------------------------------------------------------- reference
-def reference_journeys(tp, cv, *, lookback=None, include_null=True, max_length=None, keep_empty=False):
+def reference_journeys(
+    tp, cv, *, lookback=None, include_null=True, max_length=None, keep_empty=False
+):
     """Plain-Python statement of the journey-building rules, one customer at a time."""
     out = []
     customers = set(tp["customer_id"]) | set(cv["customer_id"])
     for cust in customers:
         touches = sorted(
             (t, i, ch)
-            for i, (c, t, ch) in enumerate(zip(tp["customer_id"], tp["timestamp"], tp["channel"]))
+            for i, (c, t, ch) in enumerate(
+                zip(tp["customer_id"], tp["timestamp"], tp["channel"], strict=False)
+            )
             if c == cust
         )
         convs = sorted(
-            (t, v, i) for i, (c, t, v) in enumerate(zip(cv["customer_id"], cv["timestamp"], cv["value"]))
+            (t, v, i)
+            for i, (c, t, v) in enumerate(
+                zip(cv["customer_id"], cv["timestamp"], cv["value"], strict=False)
+            )
             if c == cust
         )
         groups: dict[int, list] = {}
@@ -47,13 +54,31 @@ def reference_journeys(tp, cv, *, lookback=None, include_null=True, max_length=N
             if touches_k or keep_empty:
                 if max_length is not None:
                     touches_k = touches_k[-max_length:]
-                out.append((cust, tuple(ch for _, ch in touches_k), tuple(t for t, _ in touches_k), 1.0, v, ct))
+                out.append(
+                    (
+                        cust,
+                        tuple(ch for _, ch in touches_k),
+                        tuple(t for t, _ in touches_k),
+                        1.0,
+                        v,
+                        ct,
+                    )
+                )
         if -1 in groups:
             touches_n = groups[-1]
             end = touches_n[-1][0]
             if max_length is not None:
                 touches_n = touches_n[-max_length:]
-            out.append((cust, tuple(ch for _, ch in touches_n), tuple(t for t, _ in touches_n), 0.0, 0.0, end))
+            out.append(
+                (
+                    cust,
+                    tuple(ch for _, ch in touches_n),
+                    tuple(t for t, _ in touches_n),
+                    0.0,
+                    0.0,
+                    end,
+                )
+            )
     return sorted(out, key=lambda r: (r[0], r[5], r[3]))
 
 
@@ -92,10 +117,20 @@ def test_build_journeys_matches_reference(frames, lookback, include_null, max_le
     tp, cv = frames
     tp_before, cv_before = tp.copy(deep=True), cv.copy(deep=True)
     j = oc.build_journeys(
-        tp, cv, lookback=lookback, include_null=include_null, max_length=max_length, keep_empty=keep_empty
+        tp,
+        cv,
+        lookback=lookback,
+        include_null=include_null,
+        max_length=max_length,
+        keep_empty=keep_empty,
     )
     expected = reference_journeys(
-        tp, cv, lookback=lookback, include_null=include_null, max_length=max_length, keep_empty=keep_empty
+        tp,
+        cv,
+        lookback=lookback,
+        include_null=include_null,
+        max_length=max_length,
+        keep_empty=keep_empty,
     )
     assert store_rows(j) == expected
     assert j.total_conversions + j.total_nulls == len(expected)
@@ -130,13 +165,18 @@ def test_result_does_not_depend_on_row_order(frames):
     tp, cv = frames
     j = oc.build_journeys(tp, cv, lookback=pd.Timedelta(days=10))
     shuffled = oc.build_journeys(
-        tp.sample(frac=1.0, random_state=1), cv.sample(frac=1.0, random_state=2),
+        tp.sample(frac=1.0, random_state=1),
+        cv.sample(frac=1.0, random_state=2),
         lookback=pd.Timedelta(days=10),
     )
+
     # Row order may change which of two touches with the same time comes first, and the customer
     # order; the journeys as sets of rows stay the same.
     def key(store):
-        return sorted((r[0], tuple(sorted(zip(r[2], r[1]))), r[3], r[4], r[5]) for r in store_rows(store))
+        return sorted(
+            (r[0], tuple(sorted(zip(r[2], r[1], strict=False))), r[3], r[4], r[5])
+            for r in store_rows(store)
+        )
 
     assert key(j) == key(shuffled)
 
@@ -178,7 +218,9 @@ def test_aggregate_preserves_totals_and_merges_identical_paths(frame):
     agg = j.aggregate()
     assert agg.n_paths == frame["path"].nunique()
     for name in ("conversions", "nulls", "value"):
-        assert getattr(agg, name).sum() == pytest.approx(getattr(j, name).sum(), rel=1e-12, abs=1e-9)
+        assert getattr(agg, name).sum() == pytest.approx(
+            getattr(j, name).sum(), rel=1e-12, abs=1e-9
+        )
     expected = frame.groupby("path", sort=False)[["total_conversions", "total_null"]].sum()
     got = agg.to_frame().set_index("path")
     assert got.index.tolist() == expected.index.tolist()  # first-appearance order
@@ -207,12 +249,16 @@ def test_take_supports_bootstrap_indices_and_keeps_times():
             "channel": ["x", "y", "x"],
         }
     )
-    cv = pd.DataFrame({"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-01-05")], "value": [2.0]})
+    cv = pd.DataFrame(
+        {"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-01-05")], "value": [2.0]}
+    )
     j = oc.build_journeys(tp, cv)
     boot = j.take(np.array([1, 1, 0]))
     assert boot.path_labels().tolist() == ["x", "x", "x > y"]
     assert boot.customer_id.tolist() == ["b", "b", "a"]
-    assert boot.touch_frame()["timestamp"].tolist() == list(pd.to_datetime(["2024-01-03", "2024-01-03", "2024-01-01", "2024-01-02"]))
+    assert boot.touch_frame()["timestamp"].tolist() == list(
+        pd.to_datetime(["2024-01-03", "2024-01-03", "2024-01-01", "2024-01-02"])
+    )
     assert j.take([-1]).customer_id.tolist() == ["b"]
     with pytest.raises(oc.InvalidParameterError, match="integer indices"):
         j.take([5])
@@ -227,13 +273,27 @@ def test_arrays_are_read_only():
 
 
 def test_constructor_checks_invariants():
-    ok = dict(channels=("a", "b"), codes=[0, 1, 1], offsets=[0, 2, 3], conversions=[1, 0],
-              nulls=[0, 1], value=[1, 0])
+    ok = {
+        "channels": ("a", "b"),
+        "codes": [0, 1, 1],
+        "offsets": [0, 2, 3],
+        "conversions": [1, 0],
+        "nulls": [0, 1],
+        "value": [1, 0],
+    }
     oc.Journeys(**ok)
     bad = [
         ({"channels": ("b", "a")}, "sorted and unique"),
         ({"offsets": [0, 2, 4]}, "end at len\\(codes\\)"),
-        ({"offsets": [0, 3, 2, 3], "conversions": [1, 0, 0], "nulls": [0, 1, 0], "value": [0, 0, 0]}, "non-decreasing"),
+        (
+            {
+                "offsets": [0, 3, 2, 3],
+                "conversions": [1, 0, 0],
+                "nulls": [0, 1, 0],
+                "value": [0, 0, 0],
+            },
+            "non-decreasing",
+        ),
         ({"codes": [0, 1, 2]}, "must lie in \\[0, 1\\]"),
         ({"conversions": [1.0, -1.0]}, "conversions must be finite and >= 0; path 1"),
         ({"value": [np.nan, 0]}, "value must be finite"),
@@ -249,7 +309,9 @@ def test_constructor_checks_invariants():
 
 def test_from_paths_errors_and_options():
     with pytest.raises(oc.SchemaError, match="empty channel name at index 1"):
-        oc.Journeys.from_paths(pd.DataFrame({"path": ["a > b", "a >  > b"], "total_conversions": [1, 1]}))
+        oc.Journeys.from_paths(
+            pd.DataFrame({"path": ["a > b", "a >  > b"], "total_conversions": [1, 1]})
+        )
     with pytest.raises(oc.SchemaError, match="negative value"):
         oc.Journeys.from_paths(pd.DataFrame({"path": ["a"], "total_conversions": [-1.0]}))
     with pytest.raises(oc.SchemaError, match="missing value"):
@@ -267,10 +329,14 @@ def test_build_journeys_errors():
     tp = pd.DataFrame(
         {"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-01-01")], "channel": ["x"]}
     )
-    cv = pd.DataFrame({"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-01-02", tz="UTC")], "value": [1.0]})
+    cv = pd.DataFrame(
+        {"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-01-02", tz="UTC")], "value": [1.0]}
+    )
     with pytest.raises(oc.SchemaError, match="both must be timezone-aware or both naive"):
         oc.build_journeys(tp, cv)
-    cv_int = pd.DataFrame({"customer_id": [1], "timestamp": [pd.Timestamp("2024-01-02")], "value": [1.0]})
+    cv_int = pd.DataFrame(
+        {"customer_id": [1], "timestamp": [pd.Timestamp("2024-01-02")], "value": [1.0]}
+    )
     with pytest.raises(oc.SchemaError, match="same type of id in both frames"):
         oc.build_journeys(tp, cv_int)
     with pytest.raises(oc.InvalidParameterError, match="'lookback' parameter of build_journeys"):
@@ -284,10 +350,19 @@ def test_build_journeys_errors():
 def test_timezone_aware_journeys_keep_their_zone():
     tz = "America/New_York"
     tp = pd.DataFrame(
-        {"customer_id": ["a", "a"], "timestamp": pd.to_datetime(["2024-03-10 01:30", "2024-03-10 03:30"]).tz_localize(tz),
-         "channel": ["x", "y"]}
+        {
+            "customer_id": ["a", "a"],
+            "timestamp": pd.to_datetime(["2024-03-10 01:30", "2024-03-10 03:30"]).tz_localize(tz),
+            "channel": ["x", "y"],
+        }
     )
-    cv = pd.DataFrame({"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-03-10 04:00", tz=tz)], "value": [1.0]})
+    cv = pd.DataFrame(
+        {
+            "customer_id": ["a"],
+            "timestamp": [pd.Timestamp("2024-03-10 04:00", tz=tz)],
+            "value": [1.0],
+        }
+    )
     j = oc.build_journeys(tp, cv, lookback=pd.Timedelta(hours=2))
     # Elapsed time counts: 01:30 EST is 1.5 hours before 04:00 EDT (2.5 hours on the wall clock).
     assert j.path_labels().tolist() == ["x > y"]
@@ -297,10 +372,15 @@ def test_timezone_aware_journeys_keep_their_zone():
 
 def test_integer_and_categorical_inputs():
     tp = pd.DataFrame(
-        {"customer_id": [1, 1, 2], "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]),
-         "channel": pd.Categorical(["x", "y", "x"], categories=["y", "x", "unused"])}
+        {
+            "customer_id": [1, 1, 2],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]),
+            "channel": pd.Categorical(["x", "y", "x"], categories=["y", "x", "unused"]),
+        }
     )
-    cv = pd.DataFrame({"customer_id": [1], "timestamp": [pd.Timestamp("2024-01-03")], "value": [5.0]})
+    cv = pd.DataFrame(
+        {"customer_id": [1], "timestamp": [pd.Timestamp("2024-01-03")], "value": [5.0]}
+    )
     j = oc.build_journeys(tp, cv)
     assert j.channels == ("x", "y")
     assert j.customer_id.tolist() == [1, 2]
@@ -309,8 +389,12 @@ def test_integer_and_categorical_inputs():
 
 def test_summaries_and_repr():
     frame = pd.DataFrame(
-        {"path": ["a", "a > b", "b"], "total_conversions": [1, 1, 0], "total_null": [1, 0, 2],
-         "total_conversion_value": [10.0, 5.0, 0.0]}
+        {
+            "path": ["a", "a > b", "b"],
+            "total_conversions": [1, 1, 0],
+            "total_null": [1, 0, 2],
+            "total_conversion_value": [10.0, 5.0, 0.0],
+        }
     )
     j = oc.Journeys.from_paths(frame)
     assert repr(j) == (

@@ -93,7 +93,9 @@ def test_nullable_columns_allow_missing_values():
 
 
 def test_negative_and_infinite_counts():
-    with pytest.raises(oc.SchemaError, match=r"has 1 negative value\(s\); first at index 102 \(-0.3\)"):
+    with pytest.raises(
+        oc.SchemaError, match=r"has 1 negative value\(s\); first at index 102 \(-0.3\)"
+    ):
         oc.validate_frame(_touchpoints(cost=[0.1, 0.2, -0.3]), "touchpoints")
     with pytest.raises(oc.SchemaError, match=r"has 1 infinite value\(s\); first at index 100"):
         oc.validate_frame(_touchpoints(cost=[np.inf, 0.2, 0.3]), "touchpoints")
@@ -101,7 +103,11 @@ def test_negative_and_infinite_counts():
 
 def test_duplicate_keys():
     stock = pd.DataFrame(
-        {"location": ["s1", "s1", "s2", "s1"], "product": ["p", "q", "p", "p"], "on_hand": [1, 2, 3, 4]}
+        {
+            "location": ["s1", "s1", "s2", "s1"],
+            "product": ["p", "q", "p", "p"],
+            "on_hand": [1, 2, 3, 4],
+        }
     )
     with pytest.raises(oc.SchemaError) as info:
         oc.validate_frame(stock, "stock")

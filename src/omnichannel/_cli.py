@@ -36,7 +36,9 @@ def _world_report(world: World) -> list[str]:
     )
     for role in ("marketing", "sales"):
         names = channels.loc[channels["role"] == role, ["channel", "kind"]]
-        listed = ", ".join(f"{c} ({k})" for c, k in zip(names["channel"], names["kind"], strict=True))
+        listed = ", ".join(
+            f"{c} ({k})" for c, k in zip(names["channel"], names["kind"], strict=True)
+        )
         lines.append(f"{role.capitalize()} channels: {listed}")
     lines.append(
         f"{len(world.touchpoints):,} touchpoints, {len(world.conversions):,} conversions, "
@@ -79,9 +81,7 @@ def _sales_report(world: World) -> list[str]:
     )
     by_channel["revenue_share"] = by_channel["revenue"] / by_channel["revenue"].sum()
     lines = [_section("Sales by channel")]
-    lines.append(
-        _table(by_channel, quantity="{:,.0f}", revenue="{:,.0f}", revenue_share="{:.1%}")
-    )
+    lines.append(_table(by_channel, quantity="{:,.0f}", revenue="{:,.0f}", revenue_share="{:.1%}"))
     return lines
 
 

@@ -1,5 +1,4 @@
-"""Typed domain model: channels, customers, touchpoints, conversions, journeys, orders, products and
-locations.
+"""Typed domain model: channels, customers, touchpoints, journeys, orders, products, locations.
 
 These frozen, slotted attrs classes are the row-level and configuration form of the data. Each field
 carries metadata naming its canonical frame column, so the frame schemas in :mod:`omnichannel` are
@@ -11,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import numbers
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -154,11 +152,9 @@ def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: obj
 
 
 def _is_real(value: object) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool | np.bool_)
-        and math.isfinite(float(value))  # type: ignore[arg-type]
-    )
+    if isinstance(value, bool | np.bool_):
+        return False
+    return isinstance(value, int | float | np.integer | np.floating) and math.isfinite(value)
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -211,16 +207,26 @@ def _optional_timestamp(instance: object, attribute: attrs.Attribute[Any], value
         _timestamp(instance, attribute, value)
 
 
-def _enum(enum: type[StrEnum]) -> Any:
-    def convert(value: object) -> object:
-        if isinstance(value, str) and not isinstance(value, enum):
-            try:
-                return enum(value)
-            except ValueError:
-                return value
-        return value
+def _enum(enum: type[StrEnum], value: object) -> object:
+    # Known names become members; anything else is left for the validator to reject.
+    if isinstance(value, str) and not isinstance(value, enum):
+        try:
+            return enum(value)
+        except ValueError:
+            return value
+    return value
 
-    return convert
+
+def _to_channel_kind(value: object) -> object:
+    return _enum(ChannelKind, value)
+
+
+def _to_channel_role(value: object) -> object:
+    return _enum(ChannelRole, value)
+
+
+def _to_location_kind(value: object) -> object:
+    return _enum(LocationKind, value)
 
 
 def _member_of(enum: type[StrEnum]) -> Any:
@@ -280,19 +286,22 @@ class Channel:
 
     Examples
     --------
-    >>> Channel("email", kind="online", role="marketing")
-    Channel(id='email', kind=<ChannelKind.ONLINE: 'online'>, role=<ChannelRole.MARKETING: 'marketing'>)
+    >>> ch = Channel("email", kind="online", role="marketing")
+    >>> ch.kind, ch.role
+    (<ChannelKind.ONLINE: 'online'>, <ChannelRole.MARKETING: 'marketing'>)
     """
 
-    id: str = attrs.field(validator=_text, metadata=_column("channel", "label", doc="Channel name."))
+    id: str = attrs.field(
+        validator=_text, metadata=_column("channel", "label", doc="Channel name.")
+    )
     kind: ChannelKind = attrs.field(
-        converter=_enum(ChannelKind),
+        converter=_to_channel_kind,
         validator=_member_of(ChannelKind),
         metadata=_column("kind", "label", doc="online or offline."),
     )
     role: ChannelRole = attrs.field(
         default=ChannelRole.BOTH,
-        converter=_enum(ChannelRole),
+        converter=_to_channel_role,
         validator=_member_of(ChannelRole),
         metadata=_column("role", "label", required=False, doc="marketing, sales or both."),
     )
@@ -504,7 +513,7 @@ class Journey:
     )
 
     @touchpoints.validator
-    def _check_touchpoints(self, attribute: attrs.Attribute[Any], value: object) -> None:
+    def _check_touchpoints(self, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, tuple) or not all(isinstance(t, Touchpoint) for t in value):
             _fail(self, attribute, "a sequence of Touchpoint", value)
         for i, tp in enumerate(value):
@@ -584,7 +593,11 @@ class OrderLine:
 
     @quantity.validator
     def _check_quantity(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or int(value) < 1:  # type: ignore[call-overload]
+        if (
+            isinstance(value, bool | np.bool_)
+            or not isinstance(value, int | np.integer)
+            or int(value) < 1
+        ):
             raise InvalidParameterError(
                 f"OrderLine.quantity must be an int >= 1; got {short_repr(value)}. "
                 "Drop empty lines or record returns separately."
@@ -625,7 +638,8 @@ class Order:
     Examples
     --------
     >>> import pandas as pd
-    >>> o = Order("o1", "c1", pd.Timestamp("2024-05-02"), "web", 19.0, lines=[OrderLine("p", 2, 9.5)])
+    >>> line = OrderLine("p", 2, 9.5)
+    >>> o = Order("o1", "c1", pd.Timestamp("2024-05-02"), "web", 19.0, lines=[line])
     >>> o.lines_amount
     19.0
     """
@@ -711,7 +725,7 @@ class Product:
 def _capabilities(value: object) -> object:
     if isinstance(value, Iterable) and not isinstance(value, str | bytes):
         items = list(value)
-        converted = [_enum(Capability)(v) for v in items]
+        converted = [_enum(Capability, v) for v in items]
         return frozenset(converted)
     return value
 
@@ -742,7 +756,7 @@ class Location:
 
     id: str = attrs.field(validator=_text, metadata=_column("location", "id", doc="Location id."))
     kind: LocationKind = attrs.field(
-        converter=_enum(LocationKind),
+        converter=_to_location_kind,
         validator=_member_of(LocationKind),
         metadata=_column("kind", "label", doc="store, dc, dark_store or online."),
     )
@@ -776,7 +790,9 @@ class Location:
     def _check_longitude(self, attribute: attrs.Attribute[Any], value: object) -> None:
         self._check_coordinate(attribute, value, 180.0)
 
-    def _check_coordinate(self, attribute: attrs.Attribute[Any], value: object, bound: float) -> None:
+    def _check_coordinate(
+        self, attribute: attrs.Attribute[Any], value: object, bound: float
+    ) -> None:
         if value is None:
             if self.kind is not LocationKind.ONLINE:
                 raise InvalidParameterError(

@@ -42,7 +42,8 @@ class SchemaError(OmnichannelError, ValueError):
 class InvalidParameterError(OmnichannelError, ValueError, TypeError):
     """A parameter or a field of a domain object has the wrong type or value.
 
-    It is both a :class:`ValueError` and a :class:`TypeError`, so either ``except`` clause catches it.
+    It is both a :class:`ValueError` and a :class:`TypeError`, so either ``except`` clause
+    catches it.
 
     Examples
     --------

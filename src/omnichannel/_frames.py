@@ -77,8 +77,10 @@ CONVERSIONS = _schema_from(Conversion, "conversions")
 ORDERS = _schema_from(Order, "orders", key=("order_id",))
 ORDER_LINES = FrameSchema(
     "order_lines",
-    (Column("order_id", "id", description="Order id."),)
-    + _schema_from(OrderLine, "order_lines").columns,
+    (
+        Column("order_id", "id", description="Order id."),
+        *_schema_from(OrderLine, "order_lines").columns,
+    ),
 )
 PRODUCTS = _schema_from(Product, "products", key=("product",))
 LOCATIONS = _schema_from(Location, "locations", key=("location",))
@@ -339,7 +341,8 @@ def order_lines_to_frame(orders: Iterable[Order]) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> o = Order("o1", "c1", pd.Timestamp("2024-01-02"), "web", 5.0, lines=[OrderLine("p1", 1, 5.0)])
+    >>> line = OrderLine("p1", 1, 5.0)
+    >>> o = Order("o1", "c1", pd.Timestamp("2024-01-02"), "web", 5.0, lines=[line])
     >>> order_lines_to_frame([o])
       order_id product  quantity  price
     0       o1      p1         1    5.0
@@ -439,18 +442,19 @@ def from_frame(
         ):
             if float(qty) != int(qty):
                 raise SchemaError(
-                    f"order_lines['quantity'] must hold whole numbers; got {qty!r} for order {oid!r}."
+                    "order_lines['quantity'] must hold whole numbers; "
+                    f"got {qty!r} for order {oid!r}."
                 )
-            order_lines.setdefault(oid, []).append(
-                OrderLine(str(product), int(qty), float(price))
-            )
+            order_lines.setdefault(oid, []).append(OrderLine(str(product), int(qty), float(price)))
     objects: list[_Obj] = []
     for i in range(n):
         kwargs: dict[str, Any] = {}
         for attr, column in fields:
             kwargs[attr] = _cell(columns[column][i], schema.column(column).kind)
         if cls is Location:
-            caps = [c for c in Capability if c.value in frame.columns and bool(frame[c.value].iat[i])]
+            caps = [
+                c for c in Capability if c.value in frame.columns and bool(frame[c.value].iat[i])
+            ]
             kwargs["capabilities"] = caps
         if cls is Customer and extra_columns:
             attrs_i = {c: _python_value(frame[c].iat[i]) for c in extra_columns}

@@ -8,7 +8,6 @@ received and, where there is one, the fix. Nothing is coerced and nothing passed
 
 from __future__ import annotations
 
-import numbers
 import reprlib
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -139,7 +138,7 @@ def _is_string_like(series: pd.Series[Any]) -> bool:
         return True
     if isinstance(dtype, pd.StringDtype):
         return True
-    if dtype == object:
+    if pd.api.types.is_object_dtype(dtype):
         kind = pd.api.types.infer_dtype(series, skipna=True)
         return kind in ("string", "empty")
     return False
@@ -348,15 +347,22 @@ def check_int(
         rule += f" <= {high}"
     if allow_none:
         rule += " or None"
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if ok:
-        ival = int(value)  # type: ignore[call-overload]
-        ok = (low is None or ival >= low) and (high is None or ival <= high)
-    if not ok:
+    ival = _as_int(value)
+    ok = ival is not None and (low is None or ival >= low) and (high is None or ival <= high)
+    if not ok or ival is None:
         raise InvalidParameterError(
             f"The {name!r} parameter{_where(func)} must be {rule}. Got {short_repr(value)} instead."
         )
-    return int(value)  # type: ignore[call-overload]
+    return ival
+
+
+def _as_int(value: object) -> int | None:
+    """``value`` as an int when it is a Python or numpy integer (bools excluded)."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return None
 
 
 def check_real(
@@ -370,7 +376,9 @@ def check_real(
     high_open: bool = False,
 ) -> float:
     """Return ``value`` as a float if it is a finite real number within the bounds."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
     fval = float(value) if ok else float("nan")  # type: ignore[arg-type]
     ok = ok and bool(np.isfinite(fval))
     if ok and low is not None:
@@ -400,7 +408,9 @@ def check_bool(value: object, name: str, *, func: str | None = None) -> bool:
     return bool(value)
 
 
-def check_choice(value: object, name: str, choices: Iterable[str], *, func: str | None = None) -> str:
+def check_choice(
+    value: object, name: str, choices: Iterable[str], *, func: str | None = None
+) -> str:
     """Return ``value`` if it is one of ``choices``; raise otherwise."""
     options = tuple(choices)
     if not isinstance(value, str) or value not in options:
@@ -434,8 +444,9 @@ def as_generator(seed: object, *, func: str | None = None) -> np.random.Generato
     """Return a :class:`numpy.random.Generator` from an int seed or a Generator."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0:  # type: ignore[call-overload]
-        return np.random.default_rng(int(seed))  # type: ignore[call-overload]
+    as_int = _as_int(seed)
+    if as_int is not None and as_int >= 0:
+        return np.random.default_rng(as_int)
     raise InvalidParameterError(
         f"The 'seed' parameter{_where(func)} must be a non-negative int or a "
         f"numpy.random.Generator. Got {short_repr(seed)} instead."

@@ -91,7 +91,7 @@ def _stable_time_order(time: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     key |= np.arange(n, dtype=np.int64)
     key.sort()
     key &= (1 << bits) - 1
-    return key
+    return key.astype(np.int64, copy=False)
 
 
 def _sort_events(cust: npt.NDArray[np.int64], time: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -110,7 +110,8 @@ def _sort_events(cust: npt.NDArray[np.int64], time: npt.NDArray[np.int64]) -> np
     rank[by_time] = np.arange(n, dtype=np.int64)
     key = (cust << bits) | rank
     key.sort()
-    return by_time[key & ((1 << bits) - 1)]
+    order: npt.NDArray[np.int64] = by_time[key & ((1 << bits) - 1)]
+    return order
 
 
 def build_journeys(

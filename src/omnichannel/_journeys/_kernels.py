@@ -54,7 +54,9 @@ def take_paths(offsets: IntArray, index: IntArray) -> tuple[IntArray, IntArray]:
     return touch_index, new_offsets
 
 
-def _hash(codes: npt.NDArray[np.integer], offsets: IntArray, pos: IntArray, base: np.uint64) -> npt.NDArray[np.uint64]:
+def _hash(
+    codes: npt.NDArray[np.integer], offsets: IntArray, pos: IntArray, base: np.uint64
+) -> npt.NDArray[np.uint64]:
     max_len = int(pos.max()) + 1 if pos.size else 1
     powers = np.full(max_len, base, dtype=np.uint64)
     powers[0] = 1

@@ -353,7 +353,9 @@ class Journeys:
             raise InvalidParameterError(
                 f"The 'sep' parameter of Journeys.from_paths must be a non-empty str. Got {sep!r}."
             )
-        nulls_col = None if nulls is None or (nulls == "total_null" and nulls not in frame) else nulls
+        nulls_col = (
+            None if nulls is None or (nulls == "total_null" and nulls not in frame) else nulls
+        )
         value_col = (
             None
             if value is None or (value == "total_conversion_value" and value not in frame)
@@ -364,7 +366,7 @@ class Journeys:
         check_frame(frame, FrameSchema("paths", tuple(columns)))
         n = len(frame)
         pieces = frame[path].astype(object).str.split(sep, regex=False)
-        lengths = pieces.str.len().to_numpy(dtype=np.int64, copy=True)
+        lengths = pieces.str.len().to_numpy(dtype=np.int64, copy=True)  # type: ignore[misc]
         flat = pieces.explode().astype(object).str.strip()
         empty_path = (lengths == 1) & (frame[path].astype(object).str.strip() == "").to_numpy()
         lengths[empty_path] = 0
@@ -427,7 +429,8 @@ class Journeys:
         zones = {str(s.tzinfo) if s.tzinfo else None for s in [*stamps, *[e for e in ends if e]]}
         if len(zones) > 1:
             raise InvalidParameterError(
-                f"Journey times must share one time zone (or all be naive); got {sorted(map(str, zones))}."
+                "Journey times must share one time zone (or all be naive); got "
+                f"{sorted(map(str, zones))}."
             )
         tz = zones.pop() if zones else None
         has_ends = all(e is not None for e in ends)
@@ -468,7 +471,8 @@ class Journeys:
         ids = journeys["journey_id"].to_numpy() if "journey_id" in journeys else np.arange(n)
         if not np.array_equal(ids, np.arange(n)):
             raise SchemaError(
-                "journeys['journey_id'] must run 0, 1, ..., n-1 in row order, as to_frame writes it."
+                "journeys['journey_id'] must run 0, 1, ..., n-1 in row order, as to_frame "
+                "writes it."
             )
         conversions = journeys["conversions"].to_numpy(dtype=np.float64)
         nulls = journeys["nulls"].to_numpy(dtype=np.float64) if "nulls" in journeys else np.zeros(n)
@@ -484,7 +488,7 @@ class Journeys:
                 value="value",
                 sep=">",
             )
-            return attrs.evolve(base, **extra)  # type: ignore[misc]
+            return attrs.evolve(base, **extra)
         schema = FrameSchema(
             "touches",
             (
@@ -519,7 +523,8 @@ class Journeys:
         Examples
         --------
         >>> import pandas as pd
-        >>> j = Journeys.from_paths(pd.DataFrame({"path": ["a>b", ""], "total_conversions": [1, 0]}))
+        >>> frame = pd.DataFrame({"path": ["a>b", ""], "total_conversions": [1, 0]})
+        >>> j = Journeys.from_paths(frame)
         >>> j.path_labels().tolist()
         ['a > b', '']
         """
@@ -536,7 +541,9 @@ class Journeys:
         return labels[group]
 
     def to_frame(self, sep: str = " > ") -> pd.DataFrame:
-        """One row per path: ``journey_id``, ``customer_id`` (when known), ``path``, ``length``,
+        """One row per path, with the path as a string.
+
+        Columns: ``journey_id``, ``customer_id`` (when known), ``path``, ``length``,
         ``conversions``, ``nulls``, ``value`` and ``end_time`` (when times are known).
 
         Examples
@@ -624,12 +631,15 @@ class Journeys:
         Examples
         --------
         >>> import pandas as pd
-        >>> j = Journeys.from_paths(pd.DataFrame({"path": ["a", "b > a"], "total_conversions": [1, 2]}))
+        >>> frame = pd.DataFrame({"path": ["a", "b > a"], "total_conversions": [1, 2]})
+        >>> j = Journeys.from_paths(frame)
         >>> j.take([1, 1]).path_labels().tolist()
         ['b > a', 'b > a']
         """
         idx = np.asarray(index)
-        if idx.dtype.kind not in "iu" or (idx.size and (idx.min() < -self.n_paths or idx.max() >= self.n_paths)):
+        if idx.dtype.kind not in "iu" or (
+            idx.size and (idx.min() < -self.n_paths or idx.max() >= self.n_paths)
+        ):
             raise InvalidParameterError(
                 f"Journeys.take needs integer indices in [0, {self.n_paths - 1}]; got "
                 f"{short_repr(idx.tolist())}."
@@ -668,7 +678,8 @@ class Journeys:
         Examples
         --------
         >>> import pandas as pd
-        >>> j = Journeys.from_paths(pd.DataFrame({"path": ["a > a > b > a"], "total_conversions": [1]}))
+        >>> frame = pd.DataFrame({"path": ["a > a > b > a"], "total_conversions": [1]})
+        >>> j = Journeys.from_paths(frame)
         >>> j.collapse_repeats().path_labels().tolist()
         ['a > b > a']
         """
@@ -724,7 +735,7 @@ class Journeys:
         n_groups = first.size
 
         def total(values: FloatArray) -> FloatArray:
-            return np.bincount(group, weights=values, minlength=n_groups)
+            return np.bincount(group, weights=values, minlength=n_groups).astype(np.float64)
 
         return type(self)(
             self.channels,
@@ -745,7 +756,8 @@ class Journeys:
         --------
         >>> import pandas as pd
         >>> frame = pd.DataFrame(
-        ...     {"path": ["a > b > a", "b"], "total_conversions": [1.0, 0.0], "total_null": [0.0, 2.0]}
+        ...     {"path": ["a > b > a", "b"], "total_conversions": [1.0, 0.0],
+        ...      "total_null": [0.0, 2.0]}
         ... )
         >>> Journeys.from_paths(frame).channel_summary()
           channel  touches  journeys  conversions  conversion_rate  value
@@ -755,7 +767,9 @@ class Journeys:
         k = self.n_channels
         path_of_touch = np.repeat(np.arange(self.n_paths), self.lengths)
         weights = self.counts
-        touches = np.bincount(self.codes.astype(np.int64), weights=weights[path_of_touch], minlength=k)
+        touches = np.bincount(
+            self.codes.astype(np.int64), weights=weights[path_of_touch], minlength=k
+        )
         # A channel counts once per path: keep the first touch of each (path, channel) pair.
         pair = path_of_touch * k + self.codes.astype(np.int64)
         _, first = np.unique(pair, return_index=True)
@@ -783,7 +797,8 @@ class Journeys:
         --------
         >>> import pandas as pd
         >>> frame = pd.DataFrame(
-        ...     {"path": ["a", "a > b", "b"], "total_conversions": [1, 1, 0], "total_null": [1, 0, 2]}
+        ...     {"path": ["a", "a > b", "b"], "total_conversions": [1, 1, 0],
+        ...      "total_null": [1, 0, 2]}
         ... )
         >>> Journeys.from_paths(frame).length_summary()
            length  journeys  conversions  conversion_rate
