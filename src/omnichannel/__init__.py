@@ -6,8 +6,20 @@ Everything public is importable from the top level::
     import omnichannel as oc
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
+from ._customers import (
+    BetaGeo,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    clv_by_segment,
+    fit_by_segment,
+    holdout_comparison,
+    plot_holdout,
+    rfm_segments,
+    summarize_customers,
+)
 from ._domain import (
     Capability,
     Channel,
@@ -35,15 +47,27 @@ from ._frames import (
     validate_frame,
 )
 from ._journeys import Journeys, build_journeys
+from ._simulate import (
+    AttributionTruth,
+    DemandTruth,
+    MediaTruth,
+    NetworkTruth,
+    PurchaseTruth,
+    Truth,
+    World,
+    simulate_retailer,
+)
 from ._validation import Column, FrameSchema
 
 try:
-    __version__ = version("omnichannel")
-except PackageNotFoundError:  # pragma: no cover - only when run from a source tree
+    __version__ = _metadata.version("omnichannel")
+except _metadata.PackageNotFoundError:  # pragma: no cover - only when run from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
     "FRAME_KINDS",
+    "AttributionTruth",
+    "BetaGeo",
     "Capability",
     "Channel",
     "ChannelKind",
@@ -51,26 +75,42 @@ __all__ = [
     "Column",
     "Conversion",
     "Customer",
+    "DemandTruth",
     "FrameKind",
     "FrameSchema",
+    "GammaGamma",
     "InteractionKind",
     "InvalidParameterError",
     "Journey",
     "Journeys",
     "Location",
     "LocationKind",
+    "MediaTruth",
+    "ModifiedBetaGeo",
+    "NetworkTruth",
     "NotFittedError",
     "OmnichannelError",
     "Order",
     "OrderLine",
+    "ParetoNBD",
     "Product",
+    "PurchaseTruth",
     "SchemaError",
     "Touchpoint",
+    "Truth",
+    "World",
     "__version__",
     "build_journeys",
+    "clv_by_segment",
+    "fit_by_segment",
     "frame_schema",
     "from_frame",
+    "holdout_comparison",
     "order_lines_to_frame",
+    "plot_holdout",
+    "rfm_segments",
+    "simulate_retailer",
+    "summarize_customers",
     "to_frame",
     "validate_frame",
 ]
