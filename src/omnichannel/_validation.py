@@ -73,7 +73,13 @@ class Column:
         Whether missing values are allowed.
     description : str
         One line for the documentation.
-    """
+
+    Examples
+    --------
+    >>> import omnichannel as oc
+    >>> oc.frame_schema("stock").column("on_hand")
+    Column(name='on_hand', kind='count', required=True, nullable=False, description='Units on hand (>= 0).')
+    """  # noqa: E501
 
     name: str
     kind: ColumnKind = attrs.field(validator=attrs.validators.in_(COLUMN_KINDS))
@@ -94,6 +100,19 @@ class FrameSchema:
         Known columns; columns not listed are allowed and passed through.
     key : tuple of str
         Columns that identify a row; duplicates on them are an error. Empty for no key.
+
+    Examples
+    --------
+    >>> import omnichannel as oc
+    >>> schema = oc.FrameSchema(
+    ...     "prices", (oc.Column("product", "id"), oc.Column("price", "count")), key=("product",)
+    ... )
+    >>> schema.required
+    ('product', 'price')
+    >>> schema.to_frame()[["column", "kind", "key"]]
+        column   kind    key
+    0  product     id   True
+    1    price  count  False
     """
 
     name: str

@@ -14,6 +14,7 @@ __all__ = [
     "positions",
     "segment_sum",
     "take_paths",
+    "weighted_count",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -106,3 +107,11 @@ def group_identical_paths(
         first = np.zeros(len(uniques), dtype=np.int64)
         first[group[::-1]] = np.arange(n_paths - 1, -1, -1)
     return group, first
+
+
+def weighted_count(
+    index: npt.NDArray[np.integer], weights: npt.ArrayLike, minlength: int = 0
+) -> npt.NDArray[np.float64]:
+    """``np.bincount`` with weights, typed as the float array it returns."""
+    out: npt.NDArray[np.float64] = np.bincount(index, weights=weights, minlength=minlength)
+    return out

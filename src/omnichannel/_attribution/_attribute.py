@@ -1,0 +1,320 @@
+"""``attribute`` and ``compare_models``: one entry point for every attribution model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._exceptions import InvalidParameterError, SchemaError
+from .._journeys import Journeys, build_journeys
+from .._journeys._kernels import weighted_count
+from .._validation import as_generator, check_choice, check_int, check_real, short_repr
+from ._markov import ChainStructure
+from ._models import (
+    AttributionModel,
+    FirstTouch,
+    LastNonDirect,
+    LastTouch,
+    Linear,
+    Markov,
+    PositionBased,
+    Shapley,
+    TimeDecay,
+)
+from ._result import Attribution
+from ._rules import touch_weights
+from ._shapley import ChannelSets, shapley_credits
+
+__all__ = ["attribute", "compare_models"]
+
+FloatArray = npt.NDArray[np.float64]
+_RULES = (FirstTouch, LastTouch, LastNonDirect, Linear, PositionBased, TimeDecay)
+_MODELS = (*_RULES, Markov, Shapley)
+Credits = Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+
+
+def _as_journeys(
+    journeys: Journeys | pd.DataFrame,
+    conversions: pd.DataFrame | None,
+    lookback: pd.Timedelta | None,
+    max_length: int | None,
+) -> Journeys:
+    if isinstance(journeys, Journeys):
+        if conversions is not None:
+            raise InvalidParameterError(
+                "attribute takes 'conversions' only with a touchpoints frame; the Journeys "
+                "store already holds its conversions."
+            )
+        return journeys
+    if isinstance(journeys, pd.DataFrame):
+        if conversions is None:
+            raise InvalidParameterError(
+                "attribute got a touchpoints frame without 'conversions'; pass "
+                "conversions=<conversions frame>, or a Journeys store."
+            )
+        return build_journeys(journeys, conversions, lookback=lookback, max_length=max_length)
+    raise InvalidParameterError(
+        "The 'journeys' parameter of attribute must be a Journeys store or a touchpoints frame. "
+        f"Got {type(journeys).__name__} instead."
+    )
+
+
+def _check_journeys(journeys: Journeys, model: AttributionModel) -> None:
+    empty = (journeys.lengths == 0) & (journeys.counts > 0)
+    if empty.any():
+        first = int(np.flatnonzero(empty)[0])
+        raise SchemaError(
+            f"journeys has {int(empty.sum())} path(s) with no touch but with conversions or "
+            f"nulls; first is path {first}. No channel can be credited for them: drop them "
+            "with Journeys.drop_empty() first."
+        )
+    if journeys.n_paths == 0 or journeys.n_touches == 0:
+        raise SchemaError("journeys has no touch to attribute.")
+
+
+def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict[str, Any]]:
+    """Precompute what does not depend on the path counts; return the credit function."""
+    k = journeys.n_channels
+    if isinstance(model, _RULES):
+        weights = touch_weights(journeys, model)
+        path = np.repeat(np.arange(journeys.n_paths), journeys.lengths)
+        codes = journeys.codes.astype(np.intp)
+
+        def rule(
+            conv: FloatArray, nulls: FloatArray, value: FloatArray
+        ) -> tuple[FloatArray, FloatArray]:
+            return (
+                weighted_count(codes, weights=weights * conv[path], minlength=k),
+                weighted_count(codes, weights=weights * value[path], minlength=k),
+            )
+
+        return rule, {}
+    if isinstance(model, Markov):
+        store = journeys.collapse_repeats() if model.collapse_repeats else journeys
+        chain = ChainStructure.build(store, model.order)
+        extras: dict[str, Any] = {}
+
+        def markov(
+            conv: FloatArray, nulls: FloatArray, value: FloatArray
+        ) -> tuple[FloatArray, FloatArray]:
+            solution = chain.solve(conv, nulls)
+            total = float(solution.removal_effects.sum())
+            share = solution.removal_effects / total if total > 0 else np.zeros(k)
+            extras["removal_effects"] = solution.removal_effects
+            extras["counts"] = solution.pair_counts
+            return share * float(conv.sum()), share * float(value.sum())
+
+        extras["chain"] = chain
+        return markov, extras
+    sets = ChannelSets.build(journeys, model.max_channels)
+    extras = {}
+
+    def shapley(
+        conv: FloatArray, nulls: FloatArray, value: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        credit, credit_value, by_position = shapley_credits(sets, model, conv, nulls, value)
+        extras["by_position"] = by_position
+        return credit, credit_value
+
+    return shapley, extras
+
+
+def _path_only(model: AttributionModel) -> bool:
+    return not isinstance(model, TimeDecay)
+
+
+def attribute(
+    journeys: Journeys | pd.DataFrame,
+    model: AttributionModel,
+    *,
+    conversions: pd.DataFrame | None = None,
+    lookback: pd.Timedelta | None = None,
+    max_length: int | None = None,
+    n_boot: int = 0,
+    level: float = 0.95,
+    seed: int | np.random.Generator | None = None,
+) -> Attribution:
+    """Credit conversions and their value to channels with one attribution model.
+
+    Parameters
+    ----------
+    journeys : Journeys or pandas.DataFrame
+        The journey store (see :func:`build_journeys` and :meth:`Journeys.from_paths`), or a
+        touchpoints frame together with ``conversions``.
+    model : attribution model
+        The model and its options: :class:`FirstTouch`, :class:`LastTouch`,
+        :class:`LastNonDirect`, :class:`Linear`, :class:`PositionBased`, :class:`TimeDecay`,
+        :class:`Markov` or :class:`Shapley`.
+    conversions : pandas.DataFrame, optional
+        Conversions frame, when ``journeys`` is a touchpoints frame.
+    lookback, max_length : optional
+        Journey-building options used with frames (see :func:`build_journeys`).
+    n_boot : int, default 0
+        Bootstrap replicates for intervals. Journeys are resampled by Poisson weights on the
+        path counts (each journey's count is Poisson(1)), which works alike on individual and
+        aggregated paths.
+    level : float, default 0.95
+        Confidence level of the percentile intervals.
+    seed : int or numpy.random.Generator, optional
+        Randomness of the bootstrap; required when ``n_boot > 0``.
+
+    Returns
+    -------
+    Attribution
+        Credits per channel; conversions and value each sum to the journeys' totals.
+
+    Raises
+    ------
+    SchemaError
+        When the journeys include paths with no touch, or none at all.
+    InvalidParameterError
+        On an unknown model, a bad option, or ``n_boot > 0`` without ``seed``.
+
+    See Also
+    --------
+    compare_models : several models side by side.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import omnichannel as oc
+    >>> paths = pd.DataFrame(
+    ...     {
+    ...         "path": ["search > email", "social > search", "email", "social"],
+    ...         "total_conversions": [30, 20, 10, 0],
+    ...         "total_null": [70, 80, 90, 100],
+    ...         "total_conversion_value": [3000.0, 1800.0, 700.0, 0.0],
+    ...     }
+    ... )
+    >>> journeys = oc.Journeys.from_paths(paths)
+    >>> result = oc.attribute(journeys, oc.Markov(), n_boot=100, seed=1)
+    >>> result.to_frame()[["channel", "conversions", "value"]].round(2)
+      channel  conversions   value
+    0   email         24.0  2200.0
+    1  search         24.0  2200.0
+    2  social         12.0  1100.0
+    >>> bool((result.lower["conversions"] <= result.conversions).all())
+    True
+    """
+    func = "attribute"
+    if not isinstance(model, _MODELS):
+        raise InvalidParameterError(
+            f"The 'model' parameter of attribute must be one of "
+            f"{[m.__name__ for m in _MODELS]} (an instance). Got {short_repr(model)} instead."
+        )
+    n_boot_ = check_int(n_boot, "n_boot", func=func, low=0)
+    assert n_boot_ is not None
+    level_ = check_real(level, "level", func=func, low=0.0, high=1.0, low_open=True, high_open=True)
+    if n_boot_ > 0 and seed is None:
+        raise InvalidParameterError(
+            "attribute needs an explicit 'seed' (int or numpy.random.Generator) when n_boot > 0, "
+            "so that intervals are reproducible."
+        )
+    store = _as_journeys(journeys, conversions, lookback, max_length)
+    _check_journeys(store, model)
+    credits, extras = _prepare(store, model)
+    conv_credit, value_credit = credits(store.conversions, store.nulls, store.value)
+    kwargs: dict[str, Any] = {}
+    if isinstance(model, Markov):
+        kwargs["removal_effects"] = extras["removal_effects"]
+        kwargs["transitions"] = extras["chain"].transition_frame(extras["counts"])
+    if isinstance(model, Shapley) and extras.get("by_position") is not None:
+        kwargs["by_position"] = extras["by_position"]
+    if n_boot_:
+        lower, upper = _bootstrap(store, model, n_boot_, level_, as_generator(seed, func=func))
+        kwargs.update(lower=lower, upper=upper, n_boot=n_boot_, level=level_)
+    return Attribution(
+        model=model,
+        channels=store.channels,
+        conversions=conv_credit,
+        value=value_credit,
+        total_conversions=store.total_conversions,
+        total_value=store.total_value,
+        **kwargs,
+    )
+
+
+def _bootstrap(
+    store: Journeys,
+    model: AttributionModel,
+    n_boot: int,
+    level: float,
+    rng: np.random.Generator,
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+    """Percentile intervals from Poisson-resampled path counts."""
+    # Path-only models give the same credits on the aggregated store, which is usually far
+    # smaller; each replicate then costs one pass over the distinct paths.
+    base = store.aggregate() if _path_only(model) else store
+    credits, _ = _prepare(base, model)
+    conv, nulls, value = base.conversions, base.nulls, base.value
+    unit_value = np.divide(value, conv, out=np.zeros_like(value), where=conv > 0)
+    k = store.n_channels
+    draws = {m: np.empty((n_boot, k)) for m in ("conversions", "value", "share")}
+    for b in range(n_boot):
+        conv_b = rng.poisson(conv).astype(np.float64)
+        nulls_b = rng.poisson(nulls).astype(np.float64)
+        c, v = credits(conv_b, nulls_b, conv_b * unit_value)
+        draws["conversions"][b] = c
+        draws["value"][b] = v
+        total = c.sum()
+        draws["share"][b] = c / total if total else 0.0
+    alpha = (1.0 - level) / 2.0
+    lower = {m: np.quantile(d, alpha, axis=0) for m, d in draws.items()}
+    upper = {m: np.quantile(d, 1.0 - alpha, axis=0) for m, d in draws.items()}
+    return lower, upper
+
+
+def compare_models(
+    journeys: Journeys,
+    models: Sequence[AttributionModel],
+    *,
+    metric: str = "conversions",
+) -> pd.DataFrame:
+    """Credits of several models side by side: one row per channel, one column per model.
+
+    Parameters
+    ----------
+    journeys : Journeys
+        The journeys to attribute.
+    models : sequence of attribution models
+        Models to run; their ``name`` labels the columns (repeats get a suffix).
+    metric : {"conversions", "value", "share"}, default "conversions"
+        What to tabulate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``channel`` and one per model.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import omnichannel as oc
+    >>> paths = pd.DataFrame({"path": ["a > b", "b > c", "a"], "total_conversions": [4, 2, 1],
+    ...                       "total_null": [6, 8, 9]})
+    >>> j = oc.Journeys.from_paths(paths)
+    >>> oc.compare_models(j, [oc.FirstTouch(), oc.LastTouch(), oc.Markov()]).round(2)
+      channel  first_touch  last_touch  markov_1
+    0       a          5.0         1.0      2.33
+    1       b          2.0         4.0      3.50
+    2       c          0.0         2.0      1.17
+    """
+    check_choice(metric, "metric", ("conversions", "value", "share"), func="compare_models")
+    if not isinstance(models, Sequence) or not models:
+        raise InvalidParameterError(
+            "The 'models' parameter of compare_models must be a non-empty sequence of models."
+        )
+    frame = pd.DataFrame({"channel": list(journeys.channels)})
+    for model in models:
+        result = attribute(journeys, model)
+        column = result.name
+        suffix = 2
+        while column in frame.columns:
+            column = f"{result.name}_{suffix}"
+            suffix += 1
+        frame[column] = result.to_frame()[metric].to_numpy()
+    return frame

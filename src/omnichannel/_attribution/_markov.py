@@ -1,0 +1,197 @@
+"""Exact Markov-chain removal effects.
+
+The chain has a start state, one transient state per channel (per observed k-gram of channels for
+higher orders), and two absorbing states, conversion and null. With ``Q`` the transient block of
+the transition matrix and ``r`` the one-step conversion probabilities, the conversion
+probabilities ``x`` solve ``(I - Q) x = r``. Removing a channel turns every state that contains it
+into null; its removal effect is ``1 - x'_start / x_start``. For order 1 all removal effects come
+from one inverse ``N = (I - Q)^-1``: ``RE_k = N[s, k] / N[k, k] * x_k / x_s`` (the probability of
+visiting ``k`` from start times the probability of converting from ``k``, relative to converting
+from start).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from .._journeys import Journeys
+from .._journeys._kernels import weighted_count
+
+__all__ = ["ChainSolution", "ChainStructure"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
+_DENSE_LIMIT = 2500  # transient states up to which dense linear algebra is faster
+
+
+@attrs.frozen(eq=False)
+class ChainSolution:
+    """Transition counts, conversion probabilities and removal effects of one fit."""
+
+    pair_counts: FloatArray
+    x_start: float
+    removal_effects: FloatArray
+
+
+@attrs.frozen(eq=False)
+class ChainStructure:
+    """Which transitions every path makes; counts are supplied per fit, so refits are cheap."""
+
+    channels: tuple[str, ...]
+    state_keys: IntArray  # k-gram key of every transient state after start
+    order: int
+    pair_from: IntArray  # state index of each distinct transition
+    pair_to: IntArray
+    event_pair: IntArray  # distinct transition of every event
+    event_path: IntArray  # path of every event
+    event_kind: npt.NDArray[np.int8]  # 0 touch (weight: journeys), 1 conversion, 2 null
+
+    @property
+    def n_transient(self) -> int:
+        """Start plus channel states."""
+        return int(self.state_keys.size) + 1
+
+    @classmethod
+    def build(cls, journeys: Journeys, order: int) -> ChainStructure:
+        """Find the states and transitions of every path (vectorised over touches)."""
+        k = journeys.n_channels
+        base = np.int64(k + 1)
+        codes = journeys.codes.astype(np.int64) + 1  # 0 is "before the path"
+        pos = np.arange(journeys.n_touches) - np.repeat(journeys.offsets[:-1], journeys.lengths)
+        keys = codes.copy()
+        for lag in range(1, order):
+            shifted = np.zeros_like(codes)
+            shifted[lag:] = codes[:-lag]
+            keys += np.where(pos >= lag, shifted, 0) * base**lag
+        state_keys, inverse = np.unique(keys, return_inverse=True)
+        state = inverse.astype(np.int64) + 1  # 0 is start
+        t = state_keys.size + 1
+        conv_state, null_state = t, t + 1
+        n_states = t + 2
+        prev = np.zeros(journeys.n_touches, dtype=np.int64)
+        if journeys.n_touches:
+            prev[1:] = state[:-1]
+            prev[journeys.offsets[:-1][journeys.lengths > 0]] = 0
+        path_of_touch = np.repeat(np.arange(journeys.n_paths, dtype=np.int64), journeys.lengths)
+        last_state = np.zeros(journeys.n_paths, dtype=np.int64)
+        nonempty = journeys.lengths > 0
+        last_state[nonempty] = state[journeys.offsets[1:][nonempty] - 1]
+        paths = np.arange(journeys.n_paths, dtype=np.int64)
+        ev_from = np.concatenate([prev, last_state, last_state])
+        ev_to = np.concatenate(
+            [state, np.full(journeys.n_paths, conv_state), np.full(journeys.n_paths, null_state)]
+        )
+        ev_path = np.concatenate([path_of_touch, paths, paths])
+        ev_kind = np.concatenate(
+            [
+                np.zeros(journeys.n_touches, dtype=np.int8),
+                np.ones(journeys.n_paths, dtype=np.int8),
+                np.full(journeys.n_paths, 2, dtype=np.int8),
+            ]
+        )
+        pair_keys, event_pair = np.unique(ev_from * n_states + ev_to, return_inverse=True)
+        return cls(
+            channels=journeys.channels,
+            state_keys=state_keys,
+            order=order,
+            pair_from=pair_keys // n_states,
+            pair_to=pair_keys % n_states,
+            event_pair=event_pair.astype(np.int64),
+            event_path=ev_path,
+            event_kind=ev_kind,
+        )
+
+    # ------------------------------------------------------------------ labels
+    def state_channels(self) -> npt.NDArray[np.bool_]:
+        """(transient state x channel) membership; start contains no channel."""
+        k = len(self.channels)
+        member = np.zeros((self.n_transient, k), dtype=bool)
+        keys = self.state_keys.copy()
+        for _ in range(self.order):
+            digit = keys % (k + 1)
+            has = digit > 0
+            member[1:][has, digit[has] - 1] = True
+            keys //= k + 1
+        return member
+
+    def state_labels(self) -> list[str]:
+        """Readable names: ``(start)``, ``a``, ``a > b`` ..., ``(conversion)``, ``(null)``."""
+        k = len(self.channels)
+        labels = [START]
+        for key in self.state_keys.tolist():
+            parts = []
+            while key:
+                parts.append(self.channels[key % (k + 1) - 1])
+                key //= k + 1
+            labels.append(" > ".join(reversed(parts)))
+        return [*labels, CONVERSION, NULL]
+
+    # ------------------------------------------------------------------ solving
+    def pair_counts(self, conversions: FloatArray, nulls: FloatArray) -> FloatArray:
+        """Weighted count of every distinct transition for the given path counts."""
+        per_kind = np.stack([conversions + nulls, conversions, nulls])
+        weights = per_kind[self.event_kind, self.event_path]
+        return weighted_count(self.event_pair, weights=weights, minlength=self.pair_from.size)
+
+    def solve(self, conversions: FloatArray, nulls: FloatArray) -> ChainSolution:
+        """Conversion probability from start and the removal effect of every channel."""
+        counts = self.pair_counts(conversions, nulls)
+        t = self.n_transient
+        k = len(self.channels)
+        out = weighted_count(self.pair_from, weights=counts, minlength=t + 2)[:t]
+        prob = counts / np.where(out[self.pair_from] > 0, out[self.pair_from], 1.0)
+        transient = self.pair_to < t
+        q = sp.csr_matrix(
+            (prob[transient], (self.pair_from[transient], self.pair_to[transient])), shape=(t, t)
+        )
+        to_conv = self.pair_to == t
+        r = weighted_count(self.pair_from[to_conv], weights=prob[to_conv], minlength=t)
+        a = sp.identity(t, format="csr") - q
+        effects = np.zeros(k)
+        if r.sum() <= 0:
+            return ChainSolution(counts, 0.0, effects)
+        if self.order == 1 and t <= _DENSE_LIMIT:
+            fundamental = np.linalg.inv(a.toarray())
+            x = fundamental @ r
+            if x[0] > 0:
+                # State k + 1 is channel k; unvisited channels have N[0, k] = 0.
+                diag = np.diag(fundamental)[1:]
+                effects = fundamental[0, 1:] / diag * x[1:] / x[0]
+            return ChainSolution(counts, float(x[0]), np.clip(effects, 0.0, 1.0))
+        x = _solve(a, r)
+        if x[0] <= 0:
+            return ChainSolution(counts, float(x[0]), effects)
+        member = self.state_channels()
+        for c in range(k):
+            keep = ~member[:, c]
+            sub = a[keep][:, keep]
+            x_removed = _solve(sub, r[keep])[0]
+            effects[c] = 1.0 - x_removed / x[0]
+        return ChainSolution(counts, float(x[0]), np.clip(effects, 0.0, 1.0))
+
+    def transition_frame(self, counts: FloatArray) -> pd.DataFrame:
+        """Long frame of the transition matrix: from_state, to_state, count, probability."""
+        labels = np.asarray(self.state_labels(), dtype=object)
+        out = weighted_count(self.pair_from, weights=counts, minlength=labels.size)
+        used = counts > 0
+        return pd.DataFrame(
+            {
+                "from_state": labels[self.pair_from[used]],
+                "to_state": labels[self.pair_to[used]],
+                "count": counts[used],
+                "probability": counts[used] / out[self.pair_from[used]],
+            }
+        )
+
+
+def _solve(a: sp.csr_matrix, b: FloatArray) -> FloatArray:
+    if a.shape[0] <= _DENSE_LIMIT:
+        return np.linalg.solve(a.toarray(), b)
+    solution: FloatArray = spla.splu(a.tocsc()).solve(b)
+    return solution
