@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._journeys import build_journeys
+from ._attribution import LastTouch, Linear, Markov, Shapley, compare_models
+from ._journeys import Journeys, build_journeys
 from ._simulate import World, simulate_retailer
 
 __all__ = ["main"]
@@ -47,8 +48,7 @@ def _world_report(world: World) -> list[str]:
     return lines
 
 
-def _journey_report(world: World) -> list[str]:
-    journeys = build_journeys(world.touchpoints, world.conversions, lookback=pd.Timedelta(days=30))
+def _journey_report(world: World, journeys: Journeys) -> list[str]:
     untouched = len(world.conversions) - journeys.total_conversions
     lines = [_section("Journeys (30-day lookback)"), repr(journeys)]
     lines.append(f"({untouched:,.0f} conversions had no touch in their window and form no journey)")
@@ -74,6 +74,21 @@ def _journey_report(world: World) -> list[str]:
     return lines
 
 
+def _attribution_report(world: World, journeys: Journeys) -> list[str]:
+    models = [LastTouch(), Linear(), Markov(), Markov(order=2), Shapley()]
+    table = compare_models(journeys, models, metric="share")
+    truth = world.truth.attribution.contributions.set_index("channel")["shapley"]
+    table["true_share"] = (truth / truth.sum()).reindex(table["channel"]).to_numpy()
+    errors = {m: float((table[m] - table["true_share"]).abs().sum()) for m in table.columns[1:-1]}
+    lines = [_section("Attribution: share of conversions credited to each channel")]
+    formats = dict.fromkeys(table.columns[1:], "{:.1%}")
+    lines.append(_table(table, **formats))
+    lines.append("")
+    lines.append("Error against the simulated truth (sum of absolute share differences):")
+    lines.append("  " + ", ".join(f"{m} {e:.2f}" for m, e in errors.items()))
+    return lines
+
+
 def _sales_report(world: World) -> list[str]:
     sales = world.sales
     by_channel = (
@@ -85,12 +100,12 @@ def _sales_report(world: World) -> list[str]:
     return lines
 
 
-def demo(*, n_customers: int = 2000, seed: int = 0) -> str:
+def demo(*, n_customers: int = 10_000, seed: int = 0) -> str:
     """Simulate a retailer and return the demo report as text.
 
     Parameters
     ----------
-    n_customers : int, default 2000
+    n_customers : int, default 10000
         Size of the simulated customer base.
     seed : int, default 0
         Seed of the simulation.
@@ -103,7 +118,9 @@ def demo(*, n_customers: int = 2000, seed: int = 0) -> str:
     world = simulate_retailer(n_customers=n_customers, seed=seed)
     lines = ["omnichannel demo: a simulated omnichannel retailer"]
     lines += _world_report(world)
-    lines += _journey_report(world)
+    journeys = build_journeys(world.touchpoints, world.conversions, lookback=pd.Timedelta(days=30))
+    lines += _journey_report(world, journeys)
+    lines += _attribution_report(world, journeys)
     lines += _sales_report(world)
     return "\n".join(lines) + "\n"
 
@@ -115,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run_demo = commands.add_parser("demo", help="simulate a retailer and summarise it")
-    run_demo.add_argument("--customers", type=int, default=2000, help="number of customers")
+    run_demo.add_argument("--customers", type=int, default=10_000, help="number of customers")
     run_demo.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     if args.command == "demo":
