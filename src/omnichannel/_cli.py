@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ._attribution import LastTouch, Linear, Markov, Shapley, compare_models
+from ._attribution._models import AttributionModel
 from ._journeys import Journeys, build_journeys
 from ._simulate import World, simulate_retailer
 
@@ -75,7 +76,7 @@ def _journey_report(world: World, journeys: Journeys) -> list[str]:
 
 
 def _attribution_report(world: World, journeys: Journeys) -> list[str]:
-    models = [LastTouch(), Linear(), Markov(), Markov(order=2), Shapley()]
+    models: list[AttributionModel] = [LastTouch(), Linear(), Markov(), Markov(order=2), Shapley()]
     table = compare_models(journeys, models, metric="share")
     truth = world.truth.attribution.contributions.set_index("channel")["shapley"]
     table["true_share"] = (truth / truth.sum()).reindex(table["channel"]).to_numpy()
