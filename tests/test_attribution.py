@@ -571,3 +571,21 @@ def test_simulated_truth_is_recovered_better_by_data_driven_models():
     shapley_error = error(oc.Shapley(value="rate"))
     assert shapley_error < error(oc.LastTouch())
     assert shapley_error < 0.25
+
+
+def test_linear_bootstrap_matches_poisson_variance():
+    big = EXAMPLE.assign(total_conversions=EXAMPLE["total_conversions"] * 40)
+    result = oc.attribute(oc.Journeys.from_paths(big), oc.Linear(), n_boot=4000, seed=2)
+    # credit_k = sum_p a_pk * conv_p with conv_p ~ Poisson: variance sum_p a_pk^2 * conv_p.
+    variance = dict.fromkeys(result.channels, 0.0)
+    for p, conv in zip(paths(big), big["total_conversions"], strict=True):
+        share: dict[str, float] = {}
+        for c in p:
+            share[c] = share.get(c, 0.0) + 1 / len(p)
+        for c, a in share.items():
+            variance[c] += a * a * conv
+    for i, c in enumerate(result.channels):
+        if variance[c] == 0:
+            continue
+        half_width = (result.upper["conversions"][i] - result.lower["conversions"][i]) / 2
+        assert half_width == pytest.approx(1.96 * math.sqrt(variance[c]), rel=0.1)

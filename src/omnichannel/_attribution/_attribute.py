@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from .._exceptions import InvalidParameterError, SchemaError
 from .._journeys import Journeys, build_journeys
@@ -121,6 +122,20 @@ def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict
         return credit, credit_value
 
     return shapley, extras
+
+
+def _unit_credit(journeys: Journeys, model: AttributionModel) -> sp.csr_matrix | None:
+    """(path x channel) credit of one conversion on each path, for models linear in the counts."""
+    path = np.repeat(np.arange(journeys.n_paths), journeys.lengths)
+    shape = (journeys.n_paths, journeys.n_channels)
+    if isinstance(model, _RULES):
+        weights = touch_weights(journeys, model)
+        return sp.csr_matrix((weights, (path, journeys.codes.astype(np.intp))), shape=shape)
+    if isinstance(model, Shapley) and model.method in ("simplified", "ordered"):
+        sets = ChannelSets.build(journeys, model.max_channels)
+        share = 1.0 / np.maximum(sets.n_distinct[sets.entry_path], 1)
+        return sp.csr_matrix((share, (sets.entry_path, sets.entry_channel)), shape=shape)
+    return None
 
 
 def _path_only(model: AttributionModel) -> bool:
@@ -249,19 +264,32 @@ def _bootstrap(
     # Path-only models give the same credits on the aggregated store, which is usually far
     # smaller; each replicate then costs one pass over the distinct paths.
     base = store.aggregate() if _path_only(model) else store
-    credits, _ = _prepare(base, model)
     conv, nulls, value = base.conversions, base.nulls, base.value
     unit_value = np.divide(value, conv, out=np.zeros_like(value), where=conv > 0)
     k = store.n_channels
     draws = {m: np.empty((n_boot, k)) for m in ("conversions", "value", "share")}
-    for b in range(n_boot):
-        conv_b = rng.poisson(conv).astype(np.float64)
-        nulls_b = rng.poisson(nulls).astype(np.float64)
-        c, v = credits(conv_b, nulls_b, conv_b * unit_value)
-        draws["conversions"][b] = c
-        draws["value"][b] = v
-        total = c.sum()
-        draws["share"][b] = c / total if total else 0.0
+    unit_credit = _unit_credit(base, model)
+    if unit_credit is not None:
+        # Linear models: credits are (replicate counts) @ (credit per unit of each path), so
+        # whole blocks of replicates cost one sparse product.
+        block = max(1, min(n_boot, 20_000_000 // max(base.n_paths, 1)))
+        for start in range(0, n_boot, block):
+            stop = min(n_boot, start + block)
+            conv_b = rng.poisson(conv, size=(stop - start, base.n_paths)).astype(np.float64)
+            draws["conversions"][start:stop] = np.asarray((unit_credit.T @ conv_b.T).T)
+            draws["value"][start:stop] = np.asarray((unit_credit.T @ (conv_b * unit_value).T).T)
+    else:
+        credits, _ = _prepare(base, model)
+        for b in range(n_boot):
+            conv_b = rng.poisson(conv).astype(np.float64)
+            nulls_b = rng.poisson(nulls).astype(np.float64)
+            draws["conversions"][b], draws["value"][b] = credits(
+                conv_b, nulls_b, conv_b * unit_value
+            )
+    totals = draws["conversions"].sum(axis=1, keepdims=True)
+    draws["share"] = np.divide(
+        draws["conversions"], totals, out=np.zeros_like(draws["conversions"]), where=totals > 0
+    )
     alpha = (1.0 - level) / 2.0
     lower = {m: np.quantile(d, alpha, axis=0) for m, d in draws.items()}
     upper = {m: np.quantile(d, 1.0 - alpha, axis=0) for m, d in draws.items()}
