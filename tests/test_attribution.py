@@ -589,3 +589,12 @@ def test_linear_bootstrap_matches_poisson_variance():
             continue
         half_width = (result.upper["conversions"][i] - result.lower["conversions"][i]) / 2
         assert half_width == pytest.approx(1.96 * math.sqrt(variance[c]), rel=0.1)
+
+
+def test_rate_game_needs_null_journeys_and_names_say_the_game():
+    j = oc.Journeys.from_paths(pd.DataFrame({"path": ["a > b", "a"], "total_conversions": [30, 10]}))
+    with pytest.raises(oc.InvalidParameterError, match="needs null"):
+        oc.attribute(j, oc.Shapley(value="rate"))
+    assert oc.attribute(j, oc.Shapley()).conversions.tolist() == [25.0, 15.0]
+    assert oc.Shapley(value="rate").name == "shapley_exact_rate"
+    assert oc.Shapley(method="sampled").name == "shapley_sampled"

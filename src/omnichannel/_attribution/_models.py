@@ -291,16 +291,23 @@ SHAPLEY_VALUES: tuple[ShapleyValue, ...] = get_args(ShapleyValue)
 class Shapley:
     """Shapley-value attribution over the channel sets of the journeys.
 
-    Each journey counts as its set of distinct channels. The game over all channels has
-    characteristic function ``v(S)``:
+    Each journey counts as its set of distinct channels. Two games are available:
 
-    - ``value="conversions"``: the conversions of journeys whose channels all lie in ``S``;
-    - ``value="rate"``: the conversion rate of those journeys (needs null journeys);
+    - ``value="conversions"``: one game over all channels whose worth ``v(S)`` is the conversions
+      of the journeys whose channels all lie in ``S``. Its Shapley value splits each journey's
+      conversions equally among its distinct channels (Zhao et al., 2018).
+    - ``value="rate"``: for every journey, a game over the journey's own channels whose worth
+      ``v(S)`` is the observed conversion rate of journeys with exactly the channels ``S`` (0 for
+      sets never observed, and for the empty set, since journeys without touches carry no
+      channel); the journeys' Shapley values are summed. This estimates each channel's
+      incremental effect when conversion depends on the set of channels seen. The empty set's
+      worth is 0, so the baseline conversion rate is shared among the channels too. Needs null
+      journeys.
     - ``value="auto"`` (default): ``rate`` when the journeys include null journeys, else
       ``conversions``.
 
-    Credits share the total conversions (and, with the value-weighted game, the total value) in
-    proportion to the Shapley values.
+    Credits share the total conversions in proportion to the Shapley values; value credits come
+    from the same games played on value (value per journey for ``rate``).
 
     Parameters
     ----------
@@ -355,8 +362,9 @@ class Shapley:
 
     @property
     def name(self) -> str:
-        """Short label used in tables."""
-        return f"shapley_{self.method}"
+        """Short label used in tables, naming the game unless it is chosen automatically."""
+        game = "" if self.value == "auto" else f"_{self.value}"
+        return f"shapley_{self.method}{game}"
 
 
 AttributionModel = (

@@ -186,7 +186,14 @@ def shapley_credits(
             by_position = frame.groupby(["channel", "position"], as_index=False).sum()
         return credit, credit_value, by_position
 
-    rate = model.value == "rate" or (model.value == "auto" and float(nulls.sum()) > 0)
+    has_nulls = float(nulls.sum()) > 0
+    if model.value == "rate" and not has_nulls:
+        raise InvalidParameterError(
+            "Shapley(value='rate') needs null (non-converting) journeys: without them every "
+            "observed conversion rate is 1. Use value='conversions' or 'auto', or build the "
+            "journeys with include_null=True."
+        )
+    rate = model.value == "rate" or (model.value == "auto" and has_nulls)
     set_conv = sets.set_totals(conversions)
     set_value = sets.set_totals(value)
     set_journeys = sets.set_totals(conversions + nulls)
