@@ -592,7 +592,9 @@ def test_linear_bootstrap_matches_poisson_variance():
 
 
 def test_rate_game_needs_null_journeys_and_names_say_the_game():
-    j = oc.Journeys.from_paths(pd.DataFrame({"path": ["a > b", "a"], "total_conversions": [30, 10]}))
+    j = oc.Journeys.from_paths(
+        pd.DataFrame({"path": ["a > b", "a"], "total_conversions": [30, 10]})
+    )
     with pytest.raises(oc.InvalidParameterError, match="needs null"):
         oc.attribute(j, oc.Shapley(value="rate"))
     assert oc.attribute(j, oc.Shapley()).conversions.tolist() == [25.0, 15.0]
