@@ -65,9 +65,7 @@ def test_summary_reproduces_the_published_calibration_file(
 
 
 @pytest.mark.parametrize("source", ["file", "transactions"])
-def test_bgnbd_anchor(
-    source: str, cdnow_file: pd.DataFrame, cdnow_summary: pd.DataFrame
-) -> None:
+def test_bgnbd_anchor(source: str, cdnow_file: pd.DataFrame, cdnow_summary: pd.DataFrame) -> None:
     data = cdnow_file if source == "file" else cdnow_summary
     model = oc.BetaGeo().fit(data)
     assert model.converged_

@@ -125,6 +125,7 @@ def test_compressed_loglik_equals_row_by_row(summary: pd.DataFrame, theta: np.nd
         assert total == pytest.approx(naive(theta, x, tx, T).sum(), rel=1e-9, abs=1e-8)
 
 
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
 @settings(max_examples=15, deadline=None)
 @given(histories(max_x=20, max_t=80.0), params4)
 def test_pareto_loglik_equals_the_integral_form(summary: pd.DataFrame, theta: np.ndarray) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ._attribution import LastTouch, Linear, Markov, Shapley, compare_models
 from ._attribution._models import AttributionModel
+from ._customers import clv_by_segment, summarize_customers
 from ._journeys import Journeys, build_journeys
 from ._simulate import World, simulate_retailer
 
@@ -90,6 +91,46 @@ def _attribution_report(world: World, journeys: Journeys) -> list[str]:
     return lines
 
 
+def _clv_report(world: World) -> list[str]:
+    orders = world.orders
+    summary = summarize_customers(orders, observation_end=orders["timestamp"].max(), time_unit="W")
+    weekly_discount = 1.10 ** (1 / 52) - 1
+    table = clv_by_segment(
+        summary,
+        "first_channel",
+        horizon=52,
+        discount_rate=weekly_discount,
+        margin=0.3,
+        min_customers=50,
+    ).reset_index()
+    columns = [
+        "first_channel",
+        "customers",
+        "repeat_share",
+        "p_alive",
+        "expected_purchases",
+        "expected_value",
+        "clv",
+    ]
+    lines = [
+        _section(
+            "Customer lifetime value by acquisition channel (52 weeks, 30% margin, 10%/yr discount)"
+        )
+    ]
+    lines.append(
+        _table(
+            table[columns],
+            customers="{:,.0f}",
+            repeat_share="{:.1%}",
+            p_alive="{:.2f}",
+            expected_purchases="{:.2f}",
+            expected_value="{:,.2f}",
+            clv="{:,.2f}",
+        )
+    )
+    return lines
+
+
 def _sales_report(world: World) -> list[str]:
     sales = world.sales
     by_channel = (
@@ -123,6 +164,7 @@ def demo(*, n_customers: int = 10_000, seed: int = 0) -> str:
     lines += _journey_report(world, journeys)
     lines += _attribution_report(world, journeys)
     lines += _sales_report(world)
+    lines += _clv_report(world)
     return "\n".join(lines) + "\n"
 
 

@@ -3,8 +3,8 @@
 Every model here is fitted the same way. Customers are compressed to the unique rows of the
 columns the likelihood reads, with a count per row, so the cost of a fit grows with the number of
 distinct histories rather than with the number of customers. The (optionally penalised) negative
-log-likelihood is minimised over the logarithms of the parameters with L-BFGS-B, polished with one
-Newton step, and standard errors come from the inverse of a finite-difference Hessian.
+log-likelihood is minimised over the logarithms of the parameters with L-BFGS-B, polished with
+Newton steps, and standard errors come from the inverse of a finite-difference Hessian.
 """
 
 from __future__ import annotations
@@ -281,32 +281,39 @@ class CustomerModel:
             return value, g
 
         def objective(u: FloatArray) -> tuple[float, FloatArray]:
-            value, g = penalised(u)
+            # Outside the box |u| <= _BOUND the objective continues as a quadratic wall.
+            inside = np.clip(u, -_BOUND, _BOUND)
+            excess = u - inside
+            value, g = penalised(inside)
             if not math.isfinite(value):
                 return 1e300, np.zeros(k)
-            return -value * scale, -g * scale
+            wall = 0.5 * float(excess @ excess)
+            return -value * scale + wall, -g * scale + excess
 
         x0 = np.asarray(self._initial, dtype=np.float64)
+        # BFGS in pure numpy: on four parameters, L-BFGS-B's BLAS calls cost more in thread
+        # start-up than the whole likelihood.
         result = optimize.minimize(
-            objective,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_BOUND, _BOUND)] * k,
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+            objective, x0, jac=True, method="BFGS", options={"maxiter": 1000, "gtol": 1e-9}
         )
         u = np.asarray(result.x, dtype=np.float64)
         hessian = _hessian(penalised, u)
-        # One Newton step polishes the optimum beyond the quasi-Newton tolerance.
+        # Newton steps with that Hessian polish the optimum beyond the quasi-Newton tolerance.
         value, g = penalised(u)
-        try:
-            newton = u - np.linalg.solve(hessian, g)
-        except np.linalg.LinAlgError:
-            newton = u
-        if np.all(np.abs(newton) < _BOUND) and np.all(np.abs(newton - u) < 0.1):
-            new_value, _ = penalised(newton)
-            if new_value >= value:
-                u = newton  # the step is tiny: the Hessian at the old point still holds
+        for _ in range(3):
+            try:
+                step = np.linalg.solve(hessian, g)
+            except np.linalg.LinAlgError:
+                break
+            newton = u + step
+            if not (np.all(np.abs(newton) < _BOUND) and np.all(np.abs(step) < 0.1)):
+                break
+            new_value, new_g = penalised(newton)
+            if new_value < value:
+                break
+            u, value, g = newton, new_value, new_g
+            if float(np.max(np.abs(g))) * scale < 1e-12:
+                break
         theta = np.exp(u)
         names = list(self._param_names)
         cov_log = _inverse_information(hessian)
@@ -325,8 +332,7 @@ class CustomerModel:
         self.n_unique_ = int(counts.shape[0])
         self.n_iter_ = int(result.nit)
         at_bound = bool(np.any(np.abs(u) > _BOUND - 1e-6))
-        _, g_final = penalised(u)
-        stationary = bool(result.success) or float(np.max(np.abs(g_final))) * scale < 1e-6
+        stationary = bool(result.success) or float(np.max(np.abs(g))) * scale < 1e-6
         self.converged_ = (
             stationary
             and not at_bound

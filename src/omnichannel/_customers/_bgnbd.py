@@ -33,7 +33,7 @@ def _away_from_one(a: float) -> float:
     return a
 
 
-def _euler(first: object, a: float, c: object, z: object) -> FloatArray:
+def _euler(first: float, a: float, c: FloatArray, z: FloatArray | float) -> FloatArray:
     """``(1 - z)**(a - 1) * 2F1(first, a - 1; c; z)`` for ``z`` in [0, 1).
 
     Euler's transformation of ``(1 - z)**A * 2F1(A, B; C; z)``, the bracket of the expected
@@ -41,7 +41,8 @@ def _euler(first: object, a: float, c: object, z: object) -> FloatArray:
     accurately where the large-parameter form overflows.
     """
     zz = np.asarray(z, dtype=np.float64)
-    return np.asarray(np.exp((a - 1.0) * np.log1p(-zz)) * hyp2f1(first, a - 1.0, c, zz))
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are handled by callers
+        return np.asarray(np.exp((a - 1.0) * np.log1p(-zz)) * hyp2f1(first, a - 1.0, c, zz))
 
 
 def _expected(
@@ -54,12 +55,14 @@ def _expected(
     Pfaff's form ``1 - 2F1(rx, a - 1; c; -t / base)``.
     """
     z = t / (base + t)
-    value = c / (a - 1.0) * (1.0 - _euler(first, a, c, z))
+    with np.errstate(invalid="ignore", over="ignore"):
+        value = c / (a - 1.0) * (1.0 - _euler(first, a, c, z))
     bad = ~np.isfinite(value)
     if bad.any():
         tt = np.broadcast_to(t, value.shape)[bad]
-        pfaff = 1.0 - hyp2f1(rx[bad], a - 1.0, c[bad], -tt / base[bad])
-        value[bad] = c[bad] / (a - 1.0) * pfaff
+        with np.errstate(invalid="ignore", over="ignore"):
+            pfaff = 1.0 - hyp2f1(rx[bad], a - 1.0, c[bad], -tt / base[bad])
+            value[bad] = c[bad] / (a - 1.0) * pfaff
         still = ~np.isfinite(value)
         if still.any():
             # Both forms fail only far in the tails (hundreds of purchases in a tiny T, where

@@ -365,7 +365,7 @@ class TransactionModel(CustomerModel):
         axes.figure.colorbar(image, ax=axes, label=label)
         axes.set_xlabel("recency (time of last purchase)")
         axes.set_ylabel("frequency (repeat purchases)")
-        axes.set_title(f"{type(self).__name__}: {label}, T = {t_max:g}")
+        axes.set_title(f"{type(self).__name__}: {label}, T = {t_max:.4g}")
         return axes
 
 

@@ -113,5 +113,4 @@ def weighted_count(
     index: npt.NDArray[np.integer], weights: npt.ArrayLike, minlength: int = 0
 ) -> npt.NDArray[np.float64]:
     """``np.bincount`` with weights, typed as the float array it returns."""
-    out: npt.NDArray[np.float64] = np.bincount(index, weights=weights, minlength=minlength)
-    return out
+    return np.bincount(index, weights=weights, minlength=minlength).astype(np.float64, copy=False)
