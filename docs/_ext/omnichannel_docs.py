@@ -68,6 +68,11 @@ API_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("omnichannel._attribution",),
     ),
     (
+        "Inventory",
+        "Newsvendor and reorder-policy primitives, inventory pooling, and allocation across nodes.",
+        ("omnichannel._inventory",),
+    ),
+    (
         "Simulation",
         "A simulated retailer with known ground truth, for examples and for testing models.",
         ("omnichannel._simulate",),
