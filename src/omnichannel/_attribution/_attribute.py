@@ -111,7 +111,7 @@ def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict
 
         extras["chain"] = chain
         return markov, extras
-    sets = ChannelSets.build(journeys, model.max_channels)
+    sets = ChannelSets.build(journeys, model.max_channels, entries=model.method == "ordered")
     extras = {}
 
     def shapley(
@@ -132,8 +132,10 @@ def _unit_credit(journeys: Journeys, model: AttributionModel) -> sp.csr_matrix |
         weights = touch_weights(journeys, model)
         return sp.csr_matrix((weights, (path, journeys.codes.astype(np.intp))), shape=shape)
     if isinstance(model, Shapley) and model.method in ("simplified", "ordered"):
-        sets = ChannelSets.build(journeys, model.max_channels)
-        share = 1.0 / np.maximum(sets.n_distinct[sets.entry_path], 1)
+        sets = ChannelSets.build(journeys, model.max_channels, entries=True)
+        assert sets.entry_path is not None
+        assert sets.entry_channel is not None
+        share = 1.0 / np.maximum(sets.set_sizes[sets.set_of_path[sets.entry_path]], 1)
         return sp.csr_matrix((share, (sets.entry_path, sets.entry_channel)), shape=shape)
     return None
 

@@ -20,14 +20,16 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._journeys import Journeys
-from .._journeys._kernels import weighted_count
+from .._journeys._kernels import factorize_integers, weighted_count
 
 __all__ = ["ChainSolution", "ChainStructure"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
-_DENSE_LIMIT = 2500  # transient states up to which dense linear algebra is faster
+# Transient states up to which order 1 takes the dense inverse; larger chains, and every
+# higher-order chain, use sparse LU (dense solves also suffer from BLAS threading overhead).
+_DENSE_LIMIT = 200
 
 
 @attrs.frozen(eq=False)
@@ -69,8 +71,8 @@ class ChainStructure:
             shifted = np.zeros_like(codes)
             shifted[lag:] = codes[:-lag]
             keys += np.where(pos >= lag, shifted, 0) * base**lag
-        state_keys, inverse = np.unique(keys, return_inverse=True)
-        state = inverse.astype(np.int64) + 1  # 0 is start
+        state_keys, inverse = factorize_integers(keys)
+        state = inverse + 1  # 0 is start
         t = state_keys.size + 1
         conv_state, null_state = t, t + 1
         n_states = t + 2
@@ -95,7 +97,7 @@ class ChainStructure:
                 np.full(journeys.n_paths, 2, dtype=np.int8),
             ]
         )
-        pair_keys, event_pair = np.unique(ev_from * n_states + ev_to, return_inverse=True)
+        pair_keys, event_pair = factorize_integers(ev_from * n_states + ev_to)
         return cls(
             channels=journeys.channels,
             state_keys=state_keys,
@@ -191,7 +193,5 @@ class ChainStructure:
 
 
 def _solve(a: sp.csr_matrix, b: FloatArray) -> FloatArray:
-    if a.shape[0] <= _DENSE_LIMIT:
-        return np.linalg.solve(a.toarray(), b)
     solution: FloatArray = spla.splu(a.tocsc()).solve(b)
     return solution

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._exceptions import InvalidParameterError
 from .._journeys import Journeys
-from .._journeys._kernels import group_identical_paths, weighted_count
+from .._journeys._kernels import factorize_integers, group_identical_paths, weighted_count
 from ._models import Shapley
 
 __all__ = ["ChannelSets", "shapley_credits"]
@@ -30,18 +30,31 @@ class ChannelSets:
     """
 
     n_channels: int
-    entry_path: IntArray
-    entry_channel: IntArray
-    entry_position: IntArray  # rank of the channel's first touch among the path's kept channels
-    n_distinct: IntArray  # per path
     set_offsets: IntArray
     set_channels: IntArray
     set_of_path: IntArray
+    # Per distinct (path, channel); only built when positions or a recency cap need them.
+    entry_path: IntArray | None = None
+    entry_channel: IntArray | None = None
+    entry_position: IntArray | None = None  # rank of the channel's first touch in its path
+
+    @property
+    def set_sizes(self) -> IntArray:
+        """Number of channels of every unique set."""
+        return np.diff(self.set_offsets)
 
     @classmethod
-    def build(cls, journeys: Journeys, max_channels: int | None) -> ChannelSets:
-        """Distinct channels per path, keeping the ``max_channels`` most recently touched."""
+    def build(
+        cls, journeys: Journeys, max_channels: int | None, *, entries: bool = False
+    ) -> ChannelSets:
+        """Distinct channels per path, keeping the ``max_channels`` most recently touched.
+
+        Without a cap and without ``entries``, up to 62 channels, each path's set is a bitmask
+        built in one pass over the touches; otherwise (path, channel) pairs are sorted.
+        """
         k = journeys.n_channels
+        if max_channels is None and not entries and k <= 62:
+            return cls._from_masks(journeys)
         n_paths = journeys.n_paths
         path = np.repeat(np.arange(n_paths, dtype=np.int64), journeys.lengths)
         code = journeys.codes.astype(np.int64)
@@ -78,13 +91,30 @@ class ChannelSets:
         take = np.repeat(path_off[first] - set_off[:-1], lengths) + np.arange(int(set_off[-1]))
         return cls(
             n_channels=k,
-            entry_path=e_path,
-            entry_channel=e_chan,
-            entry_position=position,
-            n_distinct=n_distinct,
             set_offsets=set_off,
             set_channels=sorted_chan[take],
             set_of_path=set_of_path,
+            entry_path=e_path,
+            entry_channel=e_chan,
+            entry_position=position,
+        )
+
+    @classmethod
+    def _from_masks(cls, journeys: Journeys) -> ChannelSets:
+        k = journeys.n_channels
+        bits = np.int64(1) << journeys.codes.astype(np.int64)
+        nonempty = journeys.lengths > 0
+        masks = np.zeros(journeys.n_paths, dtype=np.int64)
+        if bits.size:
+            masks[nonempty] = np.bitwise_or.reduceat(bits, journeys.offsets[:-1][nonempty])
+        unique, set_of_path = factorize_integers(masks)
+        member = (unique[:, None] >> np.arange(k, dtype=np.int64)) & 1 == 1  # sets x channels
+        sizes = member.sum(axis=1)
+        set_off = np.zeros(unique.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=set_off[1:])
+        set_channels = np.nonzero(member)[1].astype(np.int64)  # row-major: sorted per set
+        return cls(
+            n_channels=k, set_offsets=set_off, set_channels=set_channels, set_of_path=set_of_path
         )
 
     def set_totals(self, values: FloatArray) -> FloatArray:
@@ -168,13 +198,20 @@ def shapley_credits(
     k = sets.n_channels
     total_conv, total_value = float(conversions.sum()), float(value.sum())
     if model.method in ("simplified", "ordered"):
-        share = 1.0 / np.maximum(sets.n_distinct[sets.entry_path], 1)
-        conv_w = conversions[sets.entry_path] * share
-        value_w = value[sets.entry_path] * share
-        credit = weighted_count(sets.entry_channel, weights=conv_w, minlength=k)
-        credit_value = weighted_count(sets.entry_channel, weights=value_w, minlength=k)
+        # Each set's conversions split equally among its channels.
+        sizes = np.maximum(sets.set_sizes, 1)
+        member_set = np.repeat(np.arange(sizes.size), sets.set_sizes)
+        per_member = (sets.set_totals(conversions) / sizes)[member_set]
+        per_member_value = (sets.set_totals(value) / sizes)[member_set]
+        credit = weighted_count(sets.set_channels, weights=per_member, minlength=k)
+        credit_value = weighted_count(sets.set_channels, weights=per_member_value, minlength=k)
         by_position = None
         if model.method == "ordered":
+            assert sets.entry_path is not None
+            assert sets.entry_position is not None
+            share = 1.0 / np.maximum(sets.set_sizes[sets.set_of_path[sets.entry_path]], 1)
+            conv_w = conversions[sets.entry_path] * share
+            value_w = value[sets.entry_path] * share
             frame = pd.DataFrame(
                 {
                     "channel": sets.entry_channel,

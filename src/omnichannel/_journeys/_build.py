@@ -11,7 +11,7 @@ import pandas as pd
 from .._exceptions import SchemaError
 from .._frames import CONVERSIONS, TOUCHPOINTS
 from .._validation import check_bool, check_frame, check_int, check_timedelta, datetime_to_ns
-from ._kernels import code_dtype
+from ._kernels import code_dtype, factorize_integers
 from ._store import Journeys
 
 __all__ = ["build_journeys"]
@@ -47,17 +47,7 @@ def _dense_integer_codes(
     a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[Any]]:
     """Codes of integer ids in sorted order of the ids; O(n) when the ids are not too sparse."""
-    both = np.concatenate([a, b])
-    if both.size == 0:
-        return a.astype(np.int64), b.astype(np.int64), np.zeros(0, dtype=np.int64)
-    low, high = int(both.min()), int(both.max())
-    if high - low > 8 * both.size:
-        uniques, codes = np.unique(both, return_inverse=True)
-    else:
-        present = np.bincount(both - low) > 0
-        code_of = np.cumsum(present) - 1
-        codes = code_of[both - low]
-        uniques = np.flatnonzero(present) + low
+    uniques, codes = factorize_integers(np.concatenate([a, b]))
     return codes[: a.size].astype(np.int64), codes[a.size :].astype(np.int64), uniques
 
 

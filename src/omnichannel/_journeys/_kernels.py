@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 __all__ = [
     "code_dtype",
+    "factorize_integers",
     "group_identical_paths",
     "positions",
     "segment_sum",
@@ -114,3 +115,23 @@ def weighted_count(
 ) -> npt.NDArray[np.float64]:
     """``np.bincount`` with weights, typed as the float array it returns."""
     return np.bincount(index, weights=weights, minlength=minlength).astype(np.float64, copy=False)
+
+
+def factorize_integers(keys: npt.NDArray[np.integer]) -> tuple[IntArray, IntArray]:
+    """Sorted unique values of integer ``keys`` and every key's index among them.
+
+    Same result as ``np.unique(keys, return_inverse=True)``; when the keys span a range not much
+    larger than their count it takes one counting pass instead of a sort.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(keys.min()), int(keys.max())
+    if high - low > max(8 * keys.size, 1 << 16):
+        uniques, inverse = np.unique(keys, return_inverse=True)
+        return uniques.astype(np.int64), inverse.astype(np.int64).reshape(-1)
+    shifted = keys - low
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[shifted] = True
+    code_of = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64) + low, code_of[shifted]

@@ -365,20 +365,34 @@ class Journeys:
         columns += [Column(c, "count") for c in (nulls_col, value_col) if c is not None]
         check_frame(frame, FrameSchema("paths", tuple(columns)))
         n = len(frame)
-        pieces = frame[path].astype(object).str.split(sep, regex=False)
-        lengths = pieces.str.len().to_numpy(dtype=np.int64, copy=True)  # type: ignore[misc]
-        flat = pieces.explode().astype(object).str.strip()
-        empty_path = (lengths == 1) & (frame[path].astype(object).str.strip() == "").to_numpy()
+        texts = frame[path].to_numpy(dtype=object)
+        # One C-level split of all paths joined, and string work on the distinct tokens only.
+        tokens = np.array(sep.join(texts).split(sep), dtype=object)
+        lengths = np.fromiter((t.count(sep) for t in texts), dtype=np.int64, count=n) + 1
+        raw_codes, raw_names = pd.factorize(tokens)
+        stripped = np.array([str(name).strip() for name in raw_names], dtype=object)
+        name_codes, names = pd.factorize(stripped)
+        codes = name_codes[raw_codes]
+        is_blank = np.asarray(names == "")[codes] if len(names) else np.zeros(0, dtype=bool)
+        starts = np.cumsum(lengths) - lengths
+        empty_path = (lengths == 1) & is_blank[starts]
+        keep = ~np.repeat(empty_path, lengths)
         lengths[empty_path] = 0
-        keep = np.repeat(~empty_path, np.where(empty_path, 1, lengths))
-        flat = flat[keep]
-        bad = (flat == "").to_numpy()
-        if bad.any():
-            row = int(np.searchsorted(np.cumsum(lengths), np.flatnonzero(bad)[0], side="right"))
+        codes, is_blank = codes[keep], is_blank[keep]
+        if is_blank.any():
+            row = int(
+                np.searchsorted(np.cumsum(lengths), np.flatnonzero(is_blank)[0], side="right")
+            )
             raise SchemaError(
                 f"paths[{path!r}] has an empty channel name at index {frame.index[row]!r} "
-                f"({frame[path].iloc[row]!r}); check the separator {sep!r}."
+                f"({texts[row]!r}); check the separator {sep!r}."
             )
+        used = np.unique(codes)
+        labels = np.asarray(names, dtype=object)[used]
+        order = np.argsort(labels, kind="stable")
+        renumber = np.full(len(names), -1, dtype=np.int64)
+        renumber[used[order]] = np.arange(used.size)
+        channels = tuple(str(c) for c in labels[order])
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
 
@@ -387,8 +401,9 @@ class Journeys:
                 return np.zeros(n)
             return frame[name].to_numpy(dtype=np.float64)
 
-        return cls._from_labels(
-            flat.to_numpy(dtype=object),
+        return cls(
+            channels,
+            renumber[codes].astype(code_dtype(len(channels))),
             offsets,
             column(conversions),
             column(nulls_col),
