@@ -600,3 +600,57 @@ def test_rate_game_needs_null_journeys_and_names_say_the_game():
     assert oc.attribute(j, oc.Shapley()).conversions.tolist() == [25.0, 15.0]
     assert oc.Shapley(value="rate").name == "shapley_exact_rate"
     assert oc.Shapley(method="sampled").name == "shapley_sampled"
+
+
+def brute_value_weighted(frame: pd.DataFrame) -> dict[str, float]:
+    """Order-1 value-weighted removal effects with dicts: conversions carry their state's mean value."""
+    counts: dict[str, dict[str, float]] = {}
+    value_out: dict[str, float] = {}
+    for p, conv, null, value in zip(
+        paths(frame),
+        frame["total_conversions"],
+        frame["total_null"],
+        frame["total_conversion_value"],
+        strict=True,
+    ):
+        states = ["(start)", *p]
+        for a, b in zip(states[:-1], states[1:], strict=True):
+            counts.setdefault(a, {}).setdefault(b, 0.0)
+            counts[a][b] += conv + null
+        last = states[-1]
+        counts.setdefault(last, {}).setdefault("(conversion)", 0.0)
+        counts[last]["(conversion)"] += conv
+        counts[last].setdefault("(null)", 0.0)
+        counts[last]["(null)"] += null
+        value_out[last] = value_out.get(last, 0.0) + value
+
+    def expected_value(removed: str | None) -> float:
+        transient = [a for a in counts if a != removed]
+        index = {a: i for i, a in enumerate(transient)}
+        q = np.zeros((len(transient), len(transient)))
+        r = np.zeros(len(transient))
+        for a in transient:
+            out = sum(counts[a].values())
+            for b, w in counts[a].items():
+                if b in index:
+                    q[index[a], index[b]] += w / out
+            r[index[a]] = value_out.get(a, 0.0) / out
+        return float(np.linalg.solve(np.eye(len(transient)) - q, r)[index["(start)"]])
+
+    base = expected_value(None)
+    return {c: 1 - expected_value(c) / base for c in sorted({c for p in paths(frame) for c in p})}
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_markov_value_weighting(order):
+    j = oc.Journeys.from_paths(EXAMPLE)
+    weighted = oc.attribute(j, oc.Markov(order=order, value_weighting=True))
+    plain = oc.attribute(j, oc.Markov(order=order))
+    np.testing.assert_allclose(weighted.conversions, plain.conversions)
+    assert weighted.value.sum() == pytest.approx(EXAMPLE["total_conversion_value"].sum())
+    if order == 1:
+        effects = brute_value_weighted(EXAMPLE)
+        expected = np.array([effects[c] for c in weighted.channels])
+        expected = expected / expected.sum() * EXAMPLE["total_conversion_value"].sum()
+        np.testing.assert_allclose(weighted.value, expected, rtol=1e-10)
+    assert not np.allclose(weighted.value, plain.value)

@@ -102,12 +102,18 @@ def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict
         def markov(
             conv: FloatArray, nulls: FloatArray, value: FloatArray
         ) -> tuple[FloatArray, FloatArray]:
-            solution = chain.solve(conv, nulls)
-            total = float(solution.removal_effects.sum())
-            share = solution.removal_effects / total if total > 0 else np.zeros(k)
+            solution = chain.solve(conv, nulls, value if model.value_weighting else None)
             extras["removal_effects"] = solution.removal_effects
             extras["counts"] = solution.pair_counts
-            return share * float(conv.sum()), share * float(value.sum())
+            value_effects = (
+                solution.value_effects
+                if solution.value_effects is not None
+                else solution.removal_effects
+            )
+            return (
+                _share(solution.removal_effects, float(conv.sum())),
+                _share(value_effects, float(value.sum())),
+            )
 
         extras["chain"] = chain
         return markov, extras
@@ -138,6 +144,12 @@ def _unit_credit(journeys: Journeys, model: AttributionModel) -> sp.csr_matrix |
         share = 1.0 / np.maximum(sets.set_sizes[sets.set_of_path[sets.entry_path]], 1)
         return sp.csr_matrix((share, (sets.entry_path, sets.entry_channel)), shape=shape)
     return None
+
+
+def _share(effects: FloatArray, total: float) -> FloatArray:
+    """Split ``total`` in proportion to ``effects`` (zeros when no channel has an effect)."""
+    weight = float(effects.sum())
+    return effects * (total / weight) if weight > 0 else np.zeros_like(effects)
 
 
 def _path_only(model: AttributionModel) -> bool:

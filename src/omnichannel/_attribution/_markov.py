@@ -39,6 +39,7 @@ class ChainSolution:
     pair_counts: FloatArray
     x_start: float
     removal_effects: FloatArray
+    value_effects: FloatArray | None = None
 
 
 @attrs.frozen(eq=False)
@@ -141,41 +142,69 @@ class ChainStructure:
         weights = per_kind[self.event_kind, self.event_path]
         return weighted_count(self.event_pair, weights=weights, minlength=self.pair_from.size)
 
-    def solve(self, conversions: FloatArray, nulls: FloatArray) -> ChainSolution:
-        """Conversion probability from start and the removal effect of every channel."""
+    def solve(
+        self, conversions: FloatArray, nulls: FloatArray, value: FloatArray | None = None
+    ) -> ChainSolution:
+        """Conversion probability from start and the removal effect of every channel.
+
+        With ``value``, also value-weighted removal effects: each conversion carries the mean
+        value of the conversions that left the same state, and a channel's effect is the
+        relative drop in the expected value reaching conversion from start.
+        """
         counts = self.pair_counts(conversions, nulls)
         t = self.n_transient
-        k = len(self.channels)
         out = weighted_count(self.pair_from, weights=counts, minlength=t + 2)[:t]
-        prob = counts / np.where(out[self.pair_from] > 0, out[self.pair_from], 1.0)
+        safe_out = np.where(out > 0, out, 1.0)
+        prob = counts / safe_out[self.pair_from]
         transient = self.pair_to < t
         q = sp.csr_matrix(
             (prob[transient], (self.pair_from[transient], self.pair_to[transient])), shape=(t, t)
         )
         to_conv = self.pair_to == t
-        r = weighted_count(self.pair_from[to_conv], weights=prob[to_conv], minlength=t)
-        a = sp.identity(t, format="csr") - q
-        effects = np.zeros(k)
-        if r.sum() <= 0:
-            return ChainSolution(counts, 0.0, effects)
+        rhs = [weighted_count(self.pair_from[to_conv], weights=prob[to_conv], minlength=t)]
+        if value is not None:
+            conv_value = np.where(self.event_kind == 1, value[self.event_path], 0.0)
+            pair_value = weighted_count(
+                self.event_pair, weights=conv_value, minlength=self.pair_from.size
+            )
+            into_conv = weighted_count(
+                self.pair_from[to_conv], weights=pair_value[to_conv], minlength=t
+            )
+            rhs.append(into_conv / safe_out)
+        x_start, effects = self._removal_effects(
+            sp.identity(t, format="csr") - q, np.column_stack(rhs)
+        )
+        return ChainSolution(
+            counts,
+            float(x_start[0]),
+            effects[:, 0],
+            effects[:, 1] if value is not None else None,
+        )
+
+    def _removal_effects(
+        self, a: sp.csr_matrix, b: npt.NDArray[np.float64]
+    ) -> tuple[FloatArray, npt.NDArray[np.float64]]:
+        """Absorption from start for every right-hand side, and each channel's relative drop."""
+        t, m = b.shape
+        k = len(self.channels)
+        effects = np.zeros((k, m))
         if self.order == 1 and t <= _DENSE_LIMIT:
             fundamental = np.linalg.inv(a.toarray())
-            x = fundamental @ r
-            if x[0] > 0:
-                # State k + 1 is channel k; unvisited channels have N[0, k] = 0.
-                diag = np.diag(fundamental)[1:]
-                effects = fundamental[0, 1:] / diag * x[1:] / x[0]
-            return ChainSolution(counts, float(x[0]), np.clip(effects, 0.0, 1.0))
-        x = _solve(a, r)
-        if x[0] <= 0:
-            return ChainSolution(counts, float(x[0]), effects)
+            x = fundamental @ b
+            # State k + 1 is channel k; the chance of visiting it times the absorption from it,
+            # relative to the absorption from start. Unvisited channels have N[0, k] = 0.
+            visit = fundamental[0, 1:] / np.diag(fundamental)[1:]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                effects = np.where(x[0] > 0, visit[:, None] * x[1:] / x[0], 0.0)
+            return x[0], np.clip(effects, 0.0, 1.0)
+        x = _solve(a, b)
         member = self.state_channels()
         for c in range(k):
             keep = ~member[:, c]
-            sub = a[keep][:, keep]
-            x_removed = _solve(sub, r[keep])[0]
-            effects[c] = 1.0 - x_removed / x[0]
-        return ChainSolution(counts, float(x[0]), np.clip(effects, 0.0, 1.0))
+            x_removed = _solve(a[keep][:, keep], b[keep])[0]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                effects[c] = np.where(x[0] > 0, 1.0 - x_removed / x[0], 0.0)
+        return x[0], np.clip(effects, 0.0, 1.0)
 
     def transition_frame(self, counts: FloatArray) -> pd.DataFrame:
         """Long frame of the transition matrix: from_state, to_state, count, probability."""
@@ -192,6 +221,6 @@ class ChainStructure:
         )
 
 
-def _solve(a: sp.csr_matrix, b: FloatArray) -> FloatArray:
-    solution: FloatArray = spla.splu(a.tocsc()).solve(b)
+def _solve(a: sp.csr_matrix, b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    solution: npt.NDArray[np.float64] = spla.splu(a.tocsc()).solve(b)
     return solution

@@ -242,7 +242,14 @@ class Markov:
     order : int, default 1
         Order of the chain, 1 to 4.
     collapse_repeats : bool, default True
-        Merge consecutive touches of the same channel before counting transitions.
+        Merge consecutive touches of the same channel before counting transitions. For order 1
+        this changes nothing (self-loops do not change absorption probabilities); for higher
+        orders it does. ``False`` reproduces the chain of the ChannelAttribution package.
+    value_weighting : bool, default False
+        Share the conversion value by value-weighted removal effects (each conversion carries the
+        mean value of the conversions that left the same state, and a channel's effect is the
+        relative drop in expected value reaching conversion), as ChannelAttribution does.
+        ``False`` shares value like conversions, by the conversion removal effects.
 
     Examples
     --------
@@ -260,16 +267,18 @@ class Markov:
 
     order: int = attrs.field(default=1)
     collapse_repeats: bool = attrs.field(default=True)
+    value_weighting: bool = attrs.field(default=False)
 
     @order.validator
     def _check_order(self, attribute: attrs.Attribute[Any], value: object) -> None:
         check_int(value, "order", func="Markov", low=1, high=4)
 
     @collapse_repeats.validator
-    def _check_collapse(self, attribute: attrs.Attribute[Any], value: object) -> None:
+    @value_weighting.validator
+    def _check_flag(self, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, bool):
             raise InvalidParameterError(
-                f"The 'collapse_repeats' parameter of Markov must be True or False. Got "
+                f"The {attribute.name!r} parameter of Markov must be True or False. Got "
                 f"{short_repr(value)} instead."
             )
 
