@@ -20,7 +20,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._journeys import Journeys
-from .._journeys._kernels import factorize_integers, weighted_count
+from .._journeys._kernels import factorize_integers, positions, weighted_count
 
 __all__ = ["ChainSolution", "ChainStructure"]
 
@@ -49,11 +49,13 @@ class ChainStructure:
     channels: tuple[str, ...]
     state_keys: IntArray  # k-gram key of every transient state after start
     order: int
-    pair_from: IntArray  # state index of each distinct transition
+    pair_from: IntArray  # state index of each distinct transition: touch pairs, then ends
     pair_to: IntArray
-    event_pair: IntArray  # distinct transition of every event
-    event_path: IntArray  # path of every event
-    event_kind: npt.NDArray[np.int8]  # 0 touch (weight: journeys), 1 conversion, 2 null
+    touch_pair: npt.NDArray[np.integer]  # distinct transition made by every touch
+    end_state: npt.NDArray[np.integer]  # index (among ending states) of every path's last state
+    lengths: IntArray  # touches per path
+    n_touch_pairs: int
+    n_enders: int
 
     @property
     def n_transient(self) -> int:
@@ -65,49 +67,48 @@ class ChainStructure:
         """Find the states and transitions of every path (vectorised over touches)."""
         k = journeys.n_channels
         base = np.int64(k + 1)
-        codes = journeys.codes.astype(np.int64) + 1  # 0 is "before the path"
-        pos = np.arange(journeys.n_touches) - np.repeat(journeys.offsets[:-1], journeys.lengths)
-        keys = codes.copy()
-        for lag in range(1, order):
-            shifted = np.zeros_like(codes)
-            shifted[lag:] = codes[:-lag]
-            keys += np.where(pos >= lag, shifted, 0) * base**lag
+        keys = journeys.codes.astype(np.int64) + 1  # 0 is "before the path"
+        if order > 1:
+            pos = positions(journeys.offsets)
+            codes = keys.copy()
+            for lag in range(1, order):
+                shifted = np.zeros_like(codes)
+                shifted[lag:] = codes[:-lag]
+                keys += np.where(pos >= lag, shifted, 0) * base**lag
+            del pos, codes
         state_keys, inverse = factorize_integers(keys)
+        del keys
         state = inverse + 1  # 0 is start
         t = state_keys.size + 1
-        conv_state, null_state = t, t + 1
         n_states = t + 2
-        prev = np.zeros(journeys.n_touches, dtype=np.int64)
-        if journeys.n_touches:
-            prev[1:] = state[:-1]
-            prev[journeys.offsets[:-1][journeys.lengths > 0]] = 0
-        path_of_touch = np.repeat(np.arange(journeys.n_paths, dtype=np.int64), journeys.lengths)
-        last_state = np.zeros(journeys.n_paths, dtype=np.int64)
         nonempty = journeys.lengths > 0
+        # Touch transitions: from the previous touch's state (start for a first touch).
+        key = np.empty(journeys.n_touches, dtype=np.int64)
+        if journeys.n_touches:
+            key[1:] = state[:-1]
+            key[journeys.offsets[:-1][nonempty]] = 0
+        key *= n_states
+        key += state
+        touch_keys, touch_pair = factorize_integers(key)
+        del key
+        # Path ends: from the last state (start for an empty path) to conversion and to null.
+        last_state = np.zeros(journeys.n_paths, dtype=np.int64)
         last_state[nonempty] = state[journeys.offsets[1:][nonempty] - 1]
-        paths = np.arange(journeys.n_paths, dtype=np.int64)
-        ev_from = np.concatenate([prev, last_state, last_state])
-        ev_to = np.concatenate(
-            [state, np.full(journeys.n_paths, conv_state), np.full(journeys.n_paths, null_state)]
-        )
-        ev_path = np.concatenate([path_of_touch, paths, paths])
-        ev_kind = np.concatenate(
-            [
-                np.zeros(journeys.n_touches, dtype=np.int8),
-                np.ones(journeys.n_paths, dtype=np.int8),
-                np.full(journeys.n_paths, 2, dtype=np.int8),
-            ]
-        )
-        pair_keys, event_pair = factorize_integers(ev_from * n_states + ev_to)
+        enders, end_state = factorize_integers(last_state)
+        small = np.int32 if max(touch_keys.size, enders.size) < 2**31 else np.int64
         return cls(
             channels=journeys.channels,
             state_keys=state_keys,
             order=order,
-            pair_from=pair_keys // n_states,
-            pair_to=pair_keys % n_states,
-            event_pair=event_pair.astype(np.int64),
-            event_path=ev_path,
-            event_kind=ev_kind,
+            pair_from=np.concatenate([touch_keys // n_states, enders, enders]),
+            pair_to=np.concatenate(
+                [touch_keys % n_states, np.full(enders.size, t), np.full(enders.size, t + 1)]
+            ),
+            touch_pair=touch_pair.astype(small),
+            end_state=end_state.astype(small),
+            lengths=journeys.lengths,
+            n_touch_pairs=int(touch_keys.size),
+            n_enders=int(enders.size),
         )
 
     # ------------------------------------------------------------------ labels
@@ -138,9 +139,14 @@ class ChainStructure:
     # ------------------------------------------------------------------ solving
     def pair_counts(self, conversions: FloatArray, nulls: FloatArray) -> FloatArray:
         """Weighted count of every distinct transition for the given path counts."""
-        per_kind = np.stack([conversions + nulls, conversions, nulls])
-        weights = per_kind[self.event_kind, self.event_path]
-        return weighted_count(self.event_pair, weights=weights, minlength=self.pair_from.size)
+        touch_weights = np.repeat(conversions + nulls, self.lengths)
+        return np.concatenate(
+            [
+                weighted_count(self.touch_pair, touch_weights, self.n_touch_pairs),
+                weighted_count(self.end_state, conversions, self.n_enders),
+                weighted_count(self.end_state, nulls, self.n_enders),
+            ]
+        )
 
     def solve(
         self, conversions: FloatArray, nulls: FloatArray, value: FloatArray | None = None
@@ -163,13 +169,9 @@ class ChainStructure:
         to_conv = self.pair_to == t
         rhs = [weighted_count(self.pair_from[to_conv], weights=prob[to_conv], minlength=t)]
         if value is not None:
-            conv_value = np.where(self.event_kind == 1, value[self.event_path], 0.0)
-            pair_value = weighted_count(
-                self.event_pair, weights=conv_value, minlength=self.pair_from.size
-            )
-            into_conv = weighted_count(
-                self.pair_from[to_conv], weights=pair_value[to_conv], minlength=t
-            )
+            # Value reaching conversion from each ending state, per unit of its outflow.
+            ender_value = weighted_count(self.end_state, value, self.n_enders)
+            into_conv = weighted_count(self.pair_from[to_conv], ender_value, t)
             rhs.append(into_conv / safe_out)
         x_start, effects = self._removal_effects(
             sp.identity(t, format="csr") - q, np.column_stack(rhs)
