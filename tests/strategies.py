@@ -156,12 +156,17 @@ def path_frames(draw: st.DrawFn, *, max_rows: int = 30) -> pd.DataFrame:
             st.lists(st.sampled_from(CHANNELS[:4]), min_size=1, max_size=6), min_size=n, max_size=n
         )
     )
-    count = st.floats(0, 1000, allow_nan=False) | st.integers(0, 50).map(float)
+    # Fractional counts as real data has them (no subnormal floats); value only on conversions.
+    count = st.floats(1e-3, 1000, allow_nan=False) | st.integers(0, 50).map(float)
+    conversions = draw(st.lists(count, min_size=n, max_size=n))
+    values = draw(st.lists(count, min_size=n, max_size=n))
     return pd.DataFrame(
         {
             "path": [" > ".join(p) for p in paths],
-            "total_conversions": draw(st.lists(count, min_size=n, max_size=n)),
+            "total_conversions": conversions,
             "total_null": draw(st.lists(count, min_size=n, max_size=n)),
-            "total_conversion_value": draw(st.lists(count, min_size=n, max_size=n)),
+            "total_conversion_value": [
+                v if c > 0 else 0.0 for c, v in zip(conversions, values, strict=True)
+            ],
         }
     )

@@ -614,7 +614,7 @@ def brute_value_weighted(frame: pd.DataFrame) -> dict[str, float]:
         strict=True,
     ):
         states = ["(start)", *p]
-        for a, b in zip(states[:-1], states[1:], strict=True):
+        for a, b in itertools.pairwise(states):
             counts.setdefault(a, {}).setdefault(b, 0.0)
             counts[a][b] += conv + null
         last = states[-1]
@@ -654,3 +654,11 @@ def test_markov_value_weighting(order):
         expected = expected / expected.sum() * EXAMPLE["total_conversion_value"].sum()
         np.testing.assert_allclose(weighted.value, expected, rtol=1e-10)
     assert not np.allclose(weighted.value, plain.value)
+
+
+def test_value_without_conversions_is_rejected():
+    frame = pd.DataFrame(
+        {"path": ["a", "b"], "total_conversions": [0.0, 1.0], "total_conversion_value": [5.0, 1.0]}
+    )
+    with pytest.raises(oc.SchemaError, match="value but no conversions; first is path 0"):
+        oc.attribute(oc.Journeys.from_paths(frame), oc.Markov())

@@ -27,7 +27,7 @@ from ._models import (
     TimeDecay,
 )
 from ._result import Attribution
-from ._rules import touch_weights
+from ._rules import RuleModel, touch_weights
 from ._shapley import ChannelSets, shapley_credits
 
 __all__ = ["attribute", "compare_models"]
@@ -35,6 +35,7 @@ __all__ = ["attribute", "compare_models"]
 FloatArray = npt.NDArray[np.float64]
 _RULES = (FirstTouch, LastTouch, LastNonDirect, Linear, PositionBased, TimeDecay)
 _MODELS = (*_RULES, Markov, Shapley)
+Pair = tuple[FloatArray, FloatArray]
 Credits = Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
 
 
@@ -73,27 +74,65 @@ def _check_journeys(journeys: Journeys, model: AttributionModel) -> None:
             f"nulls; first is path {first}. No channel can be credited for them: drop them "
             "with Journeys.drop_empty() first."
         )
+    orphan = (journeys.value > 0) & (journeys.conversions == 0)
+    if orphan.any():
+        first = int(np.flatnonzero(orphan)[0])
+        raise SchemaError(
+            f"journeys has {int(orphan.sum())} path(s) with conversion value but no conversions; "
+            f"first is path {first}. Value belongs to conversions: fix the counts first."
+        )
     if journeys.n_paths == 0 or journeys.n_touches == 0:
         raise SchemaError("journeys has no touch to attribute.")
 
 
-def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict[str, Any]]:
-    """Precompute what does not depend on the path counts; return the credit function."""
+def _rule_credits(journeys: Journeys, model: RuleModel) -> Credits:
+    """Credit function of a rule model; single-touch and linear rules skip per-touch weights."""
     k = journeys.n_channels
-    if isinstance(model, _RULES):
-        weights = touch_weights(journeys, model)
-        path = np.repeat(np.arange(journeys.n_paths), journeys.lengths)
-        codes = journeys.codes.astype(np.intp)
+    lengths = journeys.lengths
+    codes = journeys.codes.astype(np.intp)
+    if isinstance(model, FirstTouch | LastTouch):
+        rows = np.flatnonzero(lengths > 0)
+        ends = journeys.offsets[:-1] if isinstance(model, FirstTouch) else journeys.offsets[1:] - 1
+        chosen = codes[ends[rows]]
 
-        def rule(
+        def single(
             conv: FloatArray, nulls: FloatArray, value: FloatArray
         ) -> tuple[FloatArray, FloatArray]:
             return (
-                weighted_count(codes, weights=weights * conv[path], minlength=k),
-                weighted_count(codes, weights=weights * value[path], minlength=k),
+                weighted_count(chosen, conv[rows], k),
+                weighted_count(chosen, value[rows], k),
             )
 
-        return rule, {}
+        return single
+    if isinstance(model, Linear):
+        per_touch = 1.0 / np.maximum(lengths, 1)
+
+        def linear(
+            conv: FloatArray, nulls: FloatArray, value: FloatArray
+        ) -> tuple[FloatArray, FloatArray]:
+            return (
+                weighted_count(codes, np.repeat(conv * per_touch, lengths), k),
+                weighted_count(codes, np.repeat(value * per_touch, lengths), k),
+            )
+
+        return linear
+    weights = touch_weights(journeys, model)
+
+    def rule(
+        conv: FloatArray, nulls: FloatArray, value: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        return (
+            weighted_count(codes, weights * np.repeat(conv, lengths), k),
+            weighted_count(codes, weights * np.repeat(value, lengths), k),
+        )
+
+    return rule
+
+
+def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict[str, Any]]:
+    """Precompute what does not depend on the path counts; return the credit function."""
+    if isinstance(model, _RULES):
+        return _rule_credits(journeys, model), {}
     if isinstance(model, Markov):
         store = journeys.collapse_repeats() if model.collapse_repeats else journeys
         chain = ChainStructure.build(store, model.order)
