@@ -116,6 +116,8 @@ def _rule_credits(journeys: Journeys, model: RuleModel) -> Credits:
             )
 
         return linear
+    if isinstance(model, PositionBased):
+        return _position_based_credits(journeys, model)
     weights = touch_weights(journeys, model)
 
     def rule(
@@ -127,6 +129,34 @@ def _rule_credits(journeys: Journeys, model: RuleModel) -> Credits:
         )
 
     return rule
+
+
+def _position_based_credits(journeys: Journeys, model: PositionBased) -> Credits:
+    """Middle share spread over every touch, then first and last touches corrected per path."""
+    k = journeys.n_channels
+    lengths = journeys.lengths
+    codes = journeys.codes.astype(np.intp)
+    f, last_share = model.first, model.last
+    middle = np.where(lengths > 2, (1.0 - f - last_share) / np.maximum(lengths - 2, 1), 0.0)
+    rows = np.flatnonzero(lengths > 0)
+    n = lengths[rows]
+    first_code = codes[journeys.offsets[:-1][rows]]
+    last_code = codes[journeys.offsets[1:][rows] - 1]
+    # Shares of the first and last touch; a one-touch path puts all on its single touch.
+    w_first = np.where(n == 1, 1.0, np.where(n == 2, f / (f + last_share), f))
+    w_last = np.where(n == 1, 0.0, np.where(n == 2, last_share / (f + last_share), last_share))
+    first_extra = w_first - middle[rows]
+    last_extra = np.where(n == 1, 0.0, w_last - middle[rows])
+
+    def credit(counts: FloatArray) -> FloatArray:
+        spread = weighted_count(codes, np.repeat(counts * middle, lengths), k)
+        ends = weighted_count(first_code, counts[rows] * first_extra, k)
+        return spread + ends + weighted_count(last_code, counts[rows] * last_extra, k)
+
+    def position_based(conv: FloatArray, _nulls: FloatArray, value: FloatArray) -> Pair:
+        return credit(conv), credit(value)
+
+    return position_based
 
 
 def _prepare(journeys: Journeys, model: AttributionModel) -> tuple[Credits, dict[str, Any]]:

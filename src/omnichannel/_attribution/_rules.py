@@ -65,19 +65,18 @@ def _last_non_direct(journeys: Journeys, model: LastNonDirect) -> npt.NDArray[np
             f"LastNonDirect(direct=...) names channel(s) {unknown} that do not occur in the "
             f"journeys; channels are {short_repr(list(journeys.channels))}."
         )
-    direct_codes = np.array([journeys.channels.index(c) for c in sorted(model.direct)])
-    is_direct = np.isin(journeys.codes, direct_codes)
-    # Position of the last non-direct touch of each path: a running maximum of the positions of
-    # non-direct touches, read at the path's last touch.
-    index = np.arange(journeys.n_touches, dtype=np.int64)
-    marked = np.where(is_direct, -1, index)
-    path_start = np.repeat(journeys.offsets[:-1], journeys.lengths)
+    table = np.zeros(journeys.n_channels, dtype=bool)
+    table[[journeys.channels.index(c) for c in model.direct]] = True
+    # Index of the last non-direct touch of each path: a running maximum of the indices of
+    # non-direct touches, read at the path's last touch; if it lies before the path, the path
+    # is all direct and its last touch is credited.
+    marked = np.arange(journeys.n_touches, dtype=np.int64)
+    marked[table[journeys.codes]] = -1
     running = np.maximum.accumulate(marked)
-    running = np.where(running >= path_start, running, -1)
     nonempty = journeys.lengths > 0
     last = journeys.offsets[1:][nonempty] - 1
     chosen = running[last]
-    return np.where(chosen >= 0, chosen, last)
+    return np.where(chosen >= journeys.offsets[:-1][nonempty], chosen, last)
 
 
 def _time_decay(journeys: Journeys, model: TimeDecay) -> FloatArray:
