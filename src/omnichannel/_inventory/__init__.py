@@ -24,6 +24,7 @@ from ._policies import (
     wagner_whitin,
 )
 from ._pooling import POOLING_METHODS, PoolingMethod, pooling_benefit
+from ._routing import ROUTING_POLICIES, Routing, RoutingCosts, RoutingPolicy, route_orders
 from ._single_results import (
     BaseStockResult,
     EOQResult,
@@ -37,6 +38,7 @@ from ._single_results import (
 __all__ = [
     "ALLOCATION_METHODS",
     "POOLING_METHODS",
+    "ROUTING_POLICIES",
     "SERVICE_MEASURES",
     "Allocation",
     "AllocationMethod",
@@ -52,6 +54,9 @@ __all__ = [
     "PoolingMethod",
     "PoolingResult",
     "RQPolicyResult",
+    "Routing",
+    "RoutingCosts",
+    "RoutingPolicy",
     "SSPolicyResult",
     "SampleDemand",
     "ServiceMeasure",
@@ -61,6 +66,7 @@ __all__ = [
     "newsvendor",
     "pooling_benefit",
     "r_Q_policy",
+    "route_orders",
     "s_S_policy",
     "safety_stock",
     "service_levels",
