@@ -15,7 +15,10 @@ def test_demo_prints_every_section(capsys):
         "Simulated retailer",
         "Journeys (30-day lookback)",
         "Conversion rate by path length",
+        "Attribution: share of conversions",
         "Sales by channel",
+        "Allocation of DC stock",
+        "Customer lifetime value",
     ):
         assert heading in out
     assert "400 customers" in out

@@ -6,11 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from ._attribution import LastTouch, Linear, Markov, Shapley, compare_models
 from ._attribution._models import AttributionModel
 from ._customers import clv_by_segment, summarize_customers
+from ._inventory import allocate_inventory
 from ._journeys import Journeys, build_journeys
 from ._simulate import World, simulate_retailer
 
@@ -131,6 +133,54 @@ def _clv_report(world: World) -> list[str]:
     return lines
 
 
+def _allocation_report(world: World) -> list[str]:
+    # Supply: DC stock. Demand: the true daily means of the simulation's last week (a stand-in for
+    # a forecast), summed per location and product, negative binomial as simulated.
+    locations = world.locations
+    dcs = locations.loc[locations["kind"] == "dc", "location"]
+    stock = world.stock
+    supply = (
+        stock[stock["location"].isin(dcs)]
+        .groupby("product", as_index=False)
+        .agg(quantity=("on_hand", "sum"))
+    )
+    daily = world.truth.demand.mean
+    week = daily[daily["date"] > daily["date"].max() - pd.Timedelta(days=7)]
+    dispersion = world.truth.demand.dispersion or float("inf")
+    demand = (
+        week.assign(variance=week["mean"] + week["mean"] ** 2 / dispersion)
+        .groupby(["product", "location"], as_index=False)[["mean", "variance"]]
+        .sum()
+        .assign(family="negbin" if np.isfinite(dispersion) else "poisson")
+    )
+    economics = (
+        demand[["product", "location"]]
+        .merge(world.products[["product", "price", "unit_cost"]], on="product")
+        .assign(
+            unit_margin=lambda f: f["price"] - f["unit_cost"],
+            overage_cost=lambda f: 0.25 * f["unit_cost"],
+        )[["product", "location", "unit_margin", "overage_cost"]]
+    )
+    result = allocate_inventory(supply, demand, economics=economics)
+    by_location = (
+        result.to_frame()
+        .groupby("location", as_index=False)[["quantity", "expected_sales", "expected_profit"]]
+        .sum()
+    )
+    lines = [
+        _section("Allocation of DC stock against one week of demand (expected-profit optimum)")
+    ]
+    lines.append(
+        _table(
+            by_location,
+            quantity="{:,.0f}",
+            expected_sales="{:,.1f}",
+            expected_profit="{:,.0f}",
+        )
+    )
+    return lines
+
+
 def _sales_report(world: World) -> list[str]:
     sales = world.sales
     by_channel = (
@@ -164,6 +214,7 @@ def demo(*, n_customers: int = 10_000, seed: int = 0) -> str:
     lines += _journey_report(world, journeys)
     lines += _attribution_report(world, journeys)
     lines += _sales_report(world)
+    lines += _allocation_report(world)
     lines += _clv_report(world)
     return "\n".join(lines) + "\n"
 
