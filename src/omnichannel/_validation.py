@@ -32,6 +32,7 @@ __all__ = [
     "check_real",
     "check_timedelta",
     "datetime_to_ns",
+    "fail_at_rows",
 ]
 
 ColumnKind = Literal["id", "label", "datetime", "number", "count", "bool"]
@@ -311,6 +312,28 @@ def _check_sorted(frame: pd.DataFrame, columns: list[str], label: str) -> None:
             f"{label} must be sorted by {columns}; first out-of-order row at index "
             f"{_first_label(frame, bad)!r}. Sort it first with .sort_values({columns})."
         )
+
+
+def fail_at_rows(
+    bad: npt.NDArray[np.bool_],
+    frame: pd.DataFrame,
+    label: str,
+    rule: str,
+    fix: str,
+    *,
+    keys: Sequence[str] = (),
+) -> None:
+    """Raise :class:`SchemaError` if any row is ``bad``: count, first index and its key values."""
+    if not bad.any():
+        return
+    where = np.flatnonzero(bad)
+    first = int(where[0])
+    row = frame.iloc[first]
+    shown = ", ".join(f"{k}={row[k]!r}" for k in keys if k in frame.columns)
+    raise SchemaError(
+        f"{label} {rule} in {where.size} row(s); first at index {frame.index[first]!r} ({shown}). "
+        f"{fix}"
+    )
 
 
 def datetime_to_ns(series: pd.Series[Any]) -> tuple[npt.NDArray[np.int64], str | None]:

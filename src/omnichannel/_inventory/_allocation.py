@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,15 @@ import scipy.sparse as sp
 from scipy import optimize, special
 
 from .._exceptions import InvalidParameterError, SchemaError
-from .._validation import Column, FrameSchema, check_choice, check_frame, check_int, short_repr
+from .._validation import (
+    Column,
+    FrameSchema,
+    check_choice,
+    check_frame,
+    check_int,
+    fail_at_rows,
+    short_repr,
+)
 from ._allocation_kernels import (
     Elements,
     EvalStepper,
@@ -193,19 +202,7 @@ def _integral(values: FloatArray) -> npt.NDArray[np.bool_]:
     return np.asarray(np.isfinite(values) & (np.floor(values) == values))
 
 
-def _fail_at(
-    bad: npt.NDArray[np.bool_], frame: pd.DataFrame, label: str, rule: str, fix: str
-) -> None:
-    if not bad.any():
-        return
-    where = np.flatnonzero(bad)
-    first = int(where[0])
-    row = frame.iloc[first]
-    keys = ", ".join(f"{k}={row[k]!r}" for k in ("product", "location") if k in frame.columns)
-    raise SchemaError(
-        f"{label} {rule} in {where.size} row(s); first at index {frame.index[first]!r} ({keys}). "
-        f"{fix}"
-    )
+_fail_at = functools.partial(fail_at_rows, keys=("product", "location"))
 
 
 def _node_codes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Literal
 
@@ -12,9 +13,17 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import optimize
 
-from .._exceptions import InvalidParameterError, OmnichannelError, SchemaError
+from .._exceptions import InvalidParameterError, OmnichannelError
 from .._frames import LOCATIONS, STOCK
-from .._validation import Column, FrameSchema, check_choice, check_frame, check_real, short_repr
+from .._validation import (
+    Column,
+    FrameSchema,
+    check_choice,
+    check_frame,
+    check_real,
+    fail_at_rows,
+    short_repr,
+)
 
 __all__ = ["ROUTING_POLICIES", "Routing", "RoutingCosts", "RoutingPolicy", "route_orders"]
 
@@ -261,21 +270,7 @@ class _Problem:
         return np.asarray(self.costs.per_shipment + self.costs.per_km * self.distance)
 
 
-def _fail_at(
-    bad: npt.NDArray[np.bool_], frame: pd.DataFrame, label: str, rule: str, fix: str
-) -> None:
-    if not bad.any():
-        return
-    where = np.flatnonzero(bad)
-    first = int(where[0])
-    row = frame.iloc[first]
-    keys = ", ".join(
-        f"{k}={row[k]!r}" for k in ("order_id", "location", "product") if k in frame.columns
-    )
-    raise SchemaError(
-        f"{label} {rule} in {where.size} row(s); first at index {frame.index[first]!r} ({keys}). "
-        f"{fix}"
-    )
+_fail_at = functools.partial(fail_at_rows, keys=("order_id", "location", "product"))
 
 
 def _whole(values: FloatArray) -> npt.NDArray[np.bool_]:
