@@ -68,9 +68,19 @@ API_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("omnichannel._attribution",),
     ),
     (
+        "Forecasting",
+        "Demand hierarchies, vectorised forecasting models, reconciliation, backtests and metrics.",
+        ("omnichannel._forecast",),
+    ),
+    (
         "Inventory",
         "Newsvendor and reorder-policy primitives, inventory pooling, and allocation across nodes.",
         ("omnichannel._inventory",),
+    ),
+    (
+        "Synergy",
+        "Channel interactions: mix models, journey-level synergy, halo and multichannel premium.",
+        ("omnichannel._synergy",),
     ),
     (
         "Simulation",

@@ -1,0 +1,1 @@
+"""Demand forecasting: hierarchies, vectorised model families, reconciliation and evaluation."""
