@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import attrs
 import numpy as np
@@ -358,6 +358,30 @@ def ns_to_datetime(ns: npt.NDArray[np.int64], tz: str | None) -> pd.DatetimeInde
 
 def _where(func: str | None) -> str:
     return f" of {func}" if func else ""
+
+
+@overload
+def check_int(
+    value: object,
+    name: str,
+    *,
+    func: str | None = None,
+    low: int | None = None,
+    high: int | None = None,
+    allow_none: Literal[False] = False,
+) -> int: ...
+
+
+@overload
+def check_int(
+    value: object,
+    name: str,
+    *,
+    func: str | None = None,
+    low: int | None = None,
+    high: int | None = None,
+    allow_none: bool,
+) -> int | None: ...
 
 
 def check_int(

@@ -1,0 +1,117 @@
+"""The series a forecast covers: the bottom series alone, or every node of a hierarchy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from .._exceptions import InvalidParameterError
+from .._validation import short_repr
+from ._panel import SalesGrid
+
+__all__ = ["Structure", "build_structure"]
+
+FloatArray = npt.NDArray[np.float64]
+_FUNC = "forecast_demand"
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Structure:
+    """Nodes to forecast, their summing matrix over the bottom series, and the reconciler."""
+
+    nodes: pd.DataFrame
+    summing: sp.csr_array
+    order: npt.NDArray[np.intp] | None = None
+    hierarchy: Any = None
+    reconciler: Any = None
+    name: str | None = None
+
+    def aggregate(
+        self, grid: SalesGrid, x: FloatArray | None
+    ) -> tuple[FloatArray, npt.NDArray[np.intp], FloatArray | None]:
+        """History, start index and regressors of every node.
+
+        A node starts when its first child does; children that have not started count as zero.
+        Regressors of an aggregate are the mean over its children (e.g. the share on promotion).
+        """
+        s = self.summing
+        y_bottom, start_bottom = grid.y, grid.start
+        if self.order is not None:
+            y_bottom, start_bottom = y_bottom[self.order], start_bottom[self.order]
+            x = None if x is None else x[self.order]
+        y = s @ np.nan_to_num(y_bottom, nan=0.0)
+        n_time = y_bottom.shape[1]
+        started = s @ (np.arange(n_time)[None, :] >= start_bottom[:, None]).astype(np.float64)
+        start = np.where(started > 0, np.arange(n_time)[None, :], n_time).min(axis=1)
+        y[np.arange(n_time)[None, :] < start[:, None]] = np.nan
+        x_nodes = None
+        if x is not None:
+            counts = np.asarray(s.sum(axis=1)).reshape(-1)
+            flat = x.reshape(x.shape[0], -1)
+            x_nodes = ((s @ flat) / counts[:, None]).reshape(s.shape[0], *x.shape[1:])
+        return y, start.astype(np.intp), x_nodes
+
+    def reconcile(self, base: FloatArray, residuals: FloatArray, history: FloatArray) -> FloatArray:
+        """Coherent values of every node from base values ``(n_nodes, m)``."""
+        bottom = self.reconciler._reconcile(
+            base, self.hierarchy, residuals=residuals, history=history
+        )
+        return np.asarray(self.summing @ bottom, dtype=np.float64)
+
+
+def build_structure(
+    sales: pd.DataFrame, grid: SalesGrid, hierarchy: Any, reconcile: Any
+) -> Structure:
+    """Resolve the ``hierarchy`` and ``reconcile`` arguments of :func:`forecast_demand`."""
+    if hierarchy is None:
+        if reconcile is not None:
+            raise InvalidParameterError(
+                f"The 'reconcile' parameter of {_FUNC} needs a hierarchy: pass "
+                "hierarchy='grouped' (every combination of the id columns), 'nested' or an "
+                "oc.Hierarchy."
+            )
+        nodes = grid.keys.copy()
+        nodes.insert(0, "level", "/".join(grid.ids))
+        n = len(nodes)
+        return Structure(nodes=nodes, summing=sp.csr_array(sp.identity(n, format="csr")))
+
+    from ._hierarchy import Hierarchy
+    from ._reconcile import as_reconciler
+
+    if isinstance(hierarchy, str):
+        hierarchy = Hierarchy.from_frame(sales, levels=hierarchy, ids=grid.ids)
+    if not isinstance(hierarchy, Hierarchy):
+        raise InvalidParameterError(
+            f"The 'hierarchy' parameter of {_FUNC} must be an oc.Hierarchy, 'grouped' or "
+            f"'nested'. Got {short_repr(hierarchy)} instead."
+        )
+    missing = [c for c in grid.ids if c not in hierarchy.bottom.columns]
+    if missing or len(hierarchy.bottom.columns) != len(grid.ids):
+        raise InvalidParameterError(
+            f"The hierarchy given to {_FUNC} is keyed by {list(hierarchy.bottom.columns)} but the "
+            f"sales series by {list(grid.ids)}; build it from the same id columns."
+        )
+    # Position in the grid of each of the hierarchy's bottom series.
+    position = pd.MultiIndex.from_frame(grid.keys).get_indexer(
+        pd.MultiIndex.from_frame(hierarchy.bottom[list(grid.ids)])
+    )
+    if (position < 0).any() or len(hierarchy.bottom) != len(grid.keys):
+        raise InvalidParameterError(
+            f"The hierarchy given to {_FUNC} has {len(hierarchy.bottom):,} bottom series but the "
+            f"sales frame {len(grid.keys):,}, or different ones; build the hierarchy from the same "
+            "frame with oc.Hierarchy.from_frame(sales)."
+        )
+    reconciler = None if reconcile is None else as_reconciler(reconcile)
+    return Structure(
+        nodes=hierarchy.nodes.reset_index(drop=True),
+        summing=sp.csr_array(hierarchy.summing_matrix),
+        order=None if (position == np.arange(len(position))).all() else position,
+        hierarchy=hierarchy,
+        reconciler=reconciler,
+        name=None if reconciler is None else repr(reconciler),
+    )
