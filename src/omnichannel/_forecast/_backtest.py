@@ -257,4 +257,3 @@ def backtest(
         reconciliation=reconciliation,
         season_length=season,
     )
-

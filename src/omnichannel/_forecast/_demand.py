@@ -137,7 +137,7 @@ def forecast_demand(
     fill_value: float = 0.0,
     dependence: str = "empirical",
     n_paths: int = 500,
-    seed: object = None,
+    seed: object = 0,
     progress: bool = False,
 ) -> DemandForecast:
     """Forecast every series of a long sales frame, optionally coherent across a hierarchy.
@@ -191,7 +191,7 @@ def forecast_demand(
         (series that erred together in the past move together) or independent series.
     n_paths : int
         Sample paths used for reconciled quantiles.
-    seed : int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator
         Source of randomness for sample paths.
     progress : bool
         Show a progress bar while fitting.

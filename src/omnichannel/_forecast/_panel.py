@@ -76,19 +76,25 @@ class SalesGrid:
 
 
 def _infer_freq(dates: pd.DatetimeIndex, func: str) -> Any:
+    """Infer a grid offset from sorted unique dates: whole days (or weeks), else whole months."""
     if len(dates) < 2:
         raise SchemaError(
             f"sales must span at least two dates for {func}; got {len(dates)}. Forecasting needs "
             "a history."
         )
-    freq = pd.infer_freq(dates) if len(dates) >= 3 else None
-    if freq is not None:
-        return pd.tseries.frequencies.to_offset(freq)
-    # Gaps in the dates defeat pandas' inference: fall back on the smallest step in whole days.
-    step = np.diff(dates.asi8).min()
+    step = int(np.diff(dates.as_unit("ns").asi8).min())
     day = pd.Timedelta(days=1).value
+    months = dates.year.to_numpy() * 12 + dates.month.to_numpy()
+    month_steps = np.diff(months)
+    if (dates.day == 1).all() and month_steps.min() >= 1:
+        return pd.offsets.MonthBegin(int(month_steps.min()))
+    if dates.is_month_end.all() and month_steps.min() >= 1:
+        return pd.offsets.MonthEnd(int(month_steps.min()))
     if step % day == 0:
-        return pd.tseries.frequencies.to_offset(f"{step // day}D")
+        days = step // day
+        if days == 7:
+            return pd.tseries.frequencies.to_offset(f"W-{dates[0].day_name()[:3].upper()}")
+        return pd.offsets.Day(days)
     raise InvalidParameterError(
         f"{func} could not infer the frequency of the sales dates (smallest step "
         f"{pd.Timedelta(step)}); pass freq=..., e.g. freq='D', 'W-MON' or 'QS'."

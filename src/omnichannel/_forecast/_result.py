@@ -146,7 +146,7 @@ class DemandForecast:
         return np.flatnonzero(mask)
 
     def sample_paths(
-        self, n_paths: int = 1000, *, seed: object = None, as_frame: bool = True
+        self, n_paths: int = 1000, *, seed: object = 0, as_frame: bool = True
     ) -> pd.DataFrame | FloatArray:
         """Draw joint sample paths of every series over the horizon.
 
@@ -158,7 +158,7 @@ class DemandForecast:
         ----------
         n_paths : int
             Number of paths.
-        seed : int or numpy.random.Generator, optional
+        seed : int or numpy.random.Generator
             Source of randomness.
         as_frame : bool
             Return a long frame (``path``, ids, ``date``, ``quantity``) rather than an array of
