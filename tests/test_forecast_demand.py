@@ -227,3 +227,19 @@ def test_copula_keeps_dependence_between_series() -> None:
     assert abs(corr[0, 2]) < 0.1
     # Each margin stays uniform.
     assert stats.kstest(u[:, 2], "uniform").pvalue > 1e-3
+
+
+def test_lead_time_demand_by_group_sums_bottom_paths() -> None:
+    fc = forecast_demand(_sales(), horizon=6, model=MeanModel(), seed=0)
+    per_series = fc.lead_time_demand(4, n_paths=300, seed=5, samples=True)
+    per_product = fc.lead_time_demand(4, by=["product"], n_paths=300, seed=5, samples=True)
+    assert list(per_product.columns) == ["product", "sample", "quantity"]
+    expected = per_series.groupby(["product", "sample"])["quantity"].sum().to_numpy()
+    ordered = per_product.sort_values(["product", "sample"])["quantity"].to_numpy()
+    np.testing.assert_allclose(ordered, expected)
+    summary = fc.lead_time_demand(4, by="product", levels=[0.1, 0.9])
+    np.testing.assert_allclose(
+        summary["mean"], fc.mean[:, :4].sum(axis=1).reshape(2, 3).sum(axis=0)
+    )
+    with pytest.raises(oc.InvalidParameterError, match="'by'"):
+        fc.lead_time_demand(4, by=["store"])

@@ -193,29 +193,40 @@ class DemandForecast:
         self,
         lead_time: int,
         *,
+        by: Sequence[str] | None = None,
         levels: Sequence[float] | None = None,
         n_paths: int = 2000,
         seed: object = 0,
+        samples: bool = False,
     ) -> pd.DataFrame:
         """Distribution of the demand summed over the first ``lead_time`` forecast dates.
 
-        Quantiles of a sum are not sums of quantiles: they come from joint sample paths.
+        Quantiles of a sum are not sums of quantiles: they come from joint sample paths, summed
+        over dates and, with ``by``, over the bottom series that share the ``by`` columns.
 
         Parameters
         ----------
         lead_time : int
             Number of forecast dates to sum, ``1 <= lead_time <= horizon``.
+        by : sequence of str, optional
+            Id columns to sum the bottom series over, e.g. ``("location", "product")`` for the
+            demand on each stock-holding node; every series on its own when omitted.
         levels : sequence of float, optional
             Quantile levels; the forecast's levels when omitted.
         n_paths : int
             Number of sample paths.
         seed : int or numpy.random.Generator
             Source of randomness.
+        samples : bool
+            Return the summed sample paths (columns: the keys, ``sample``, ``quantity``) rather
+            than quantiles. With ``by=("location", "product")`` this is the ``demand`` frame of
+            :func:`allocate_inventory`.
 
         Returns
         -------
         pandas.DataFrame
-            One row per series: the id columns, ``mean`` and one ``q...`` column per level.
+            One row per series (or ``by`` group): the keys, ``mean`` and one ``q...`` column per
+            level; with ``samples=True`` one row per group and sample path.
 
         Examples
         --------
@@ -225,21 +236,49 @@ class DemandForecast:
         >>> ltd = fc.lead_time_demand(7, levels=[0.5, 0.95])
         >>> bool((ltd["q0.95"] >= ltd["q0.5"]).all())
         True
+        >>> node = fc.lead_time_demand(7, by=["location", "product"], n_paths=200, samples=True)
+        >>> node.columns.tolist()
+        ['location', 'product', 'sample', 'quantity']
         """
-        lead = check_int(
-            lead_time, "lead_time", func="DemandForecast.lead_time_demand", low=1, high=self.horizon
-        )
+        func = "DemandForecast.lead_time_demand"
+        lead = check_int(lead_time, "lead_time", func=func, low=1, high=self.horizon)
         chosen = tuple(self.levels if levels is None else (float(q) for q in levels))
         if any(not 0.0 < q < 1.0 for q in chosen):
             raise InvalidParameterError(
-                "The 'levels' parameter of DemandForecast.lead_time_demand must hold numbers "
-                f"strictly between 0 and 1. Got {short_repr(levels)} instead."
+                f"The 'levels' parameter of {func} must hold numbers strictly between 0 and 1. "
+                f"Got {short_repr(levels)} instead."
             )
         paths = self.sample_paths(n_paths, seed=seed, as_frame=False)
         assert isinstance(paths, np.ndarray)
         totals = paths[:, :, :lead].sum(axis=2)
-        out = self.nodes[self._key_columns()].reset_index(drop=True)
-        out["mean"] = self.mean[:, :lead].sum(axis=1)
+        means = self.mean[:, :lead].sum(axis=1)
+        if by is None:
+            keys = self.nodes[self._key_columns()].reset_index(drop=True)
+        else:
+            group = [str(c) for c in ([by] if isinstance(by, str) else by)]
+            unknown = [c for c in group if c not in self.ids]
+            if unknown or not group:
+                raise InvalidParameterError(
+                    f"The 'by' parameter of {func} must name id columns of {list(self.ids)}. "
+                    f"Got {short_repr(by)} instead."
+                )
+            bottom = np.flatnonzero(self.nodes[list(self.ids)].notna().all(axis=1).to_numpy())
+            grouped = self.nodes.iloc[bottom].groupby(group, sort=True, observed=True)
+            code = grouped.ngroup().to_numpy()
+            keys = grouped.size().reset_index()[group]
+            n_groups = len(keys)
+            summed = np.zeros((totals.shape[0], n_groups))
+            np.add.at(summed.T, code, totals[:, bottom].T)
+            totals = summed
+            means = np.bincount(code, weights=means[bottom], minlength=n_groups)
+        if samples:
+            count = totals.shape[0]
+            out = keys.iloc[np.tile(np.arange(len(keys)), count)].reset_index(drop=True)
+            out["sample"] = np.repeat(np.arange(count), len(keys))
+            out["quantity"] = totals.reshape(-1)
+            return out
+        out = keys.copy()
+        out["mean"] = means
         if chosen:
             values = np.quantile(totals, sorted(chosen), axis=0)
             for level, row in zip(sorted(chosen), values, strict=True):
