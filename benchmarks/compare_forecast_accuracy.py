@@ -1,0 +1,234 @@
+"""Hierarchical forecast accuracy on real data: ours against statsforecast + hierarchicalforecast.
+
+Both sides see the same training series (every level of the same grouped hierarchy), fit automatic
+exponential smoothing (ours: ``ETS(season_length=m)``; theirs: ``AutoETS(season_length=m)``) and
+reconcile with MinTrace (``mint_shrink`` by default). Accuracy on the held-out dates is MASE and
+RMSSE per series, averaged within each level of the hierarchy. CPU time of each side is printed.
+
+Data (skipped when absent): ``../shared/data/forecast/tourism_au/tourism.csv`` (Australian
+domestic tourism, quarterly, grouped by state/region and purpose) and
+``../shared/data/forecast/walmart_recruiting/train.csv.zip`` (weekly store x department sales with
+returns). Run in an environment that has the peers installed::
+
+    python benchmarks/compare_forecast_accuracy.py [--data tourism walmart] [--method mint_shrink]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import omnichannel as oc
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "forecast"
+
+
+def tourism() -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int, int, str]:
+    """Quarterly trips by state, region and purpose; the last 8 quarters are held out."""
+    raw = pd.read_csv(DATA / "tourism_au" / "tourism.csv")
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(raw["Quarter"]),
+            "state": raw["State"].astype(str),
+            "region": raw["Region"].astype(str),
+            "purpose": raw["Purpose"].astype(str),
+            "quantity": raw["Trips"].astype(float),
+        }
+    )
+    levels = [
+        (),
+        ("state",),
+        ("purpose",),
+        ("state", "purpose"),
+        ("state", "region"),
+        ("state", "region", "purpose"),
+    ]
+    return frame, ("state", "region", "purpose"), levels, 4, 8, "QS"
+
+
+def walmart() -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int, int, str]:
+    """Weekly sales by store and department; the last 13 weeks are held out.
+
+    Missing weeks after a series' first week count as zero sales on both sides.
+    """
+    raw = pd.read_csv(DATA / "walmart_recruiting" / "train.csv.zip")
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(raw["Date"]),
+            "location": "S" + raw["Store"].astype(str).str.zfill(2),
+            "product": "D" + raw["Dept"].astype(str).str.zfill(2),
+            "quantity": raw["Weekly_Sales"].astype(float),
+        }
+    )
+    levels = [(), ("location",), ("product",), ("location", "product")]
+    return frame, ("location", "product"), levels, 52, 13, "W-FRI"
+
+
+def complete(frame: pd.DataFrame, ids: tuple[str, ...], freq: str) -> pd.DataFrame:
+    """Every series on every date from its first date on, missing rows as zero."""
+    dates = pd.date_range(frame["date"].min(), frame["date"].max(), freq=freq)
+    keys = frame.groupby(list(ids), sort=True)["date"].min().rename("first").reset_index()
+    full = keys.merge(pd.DataFrame({"date": dates}), how="cross")
+    full = full[full["date"] >= full["first"]].drop(columns="first")
+    out = full.merge(frame, on=[*ids, "date"], how="left").fillna({"quantity": 0.0})
+    return out.sort_values([*ids, "date"]).reset_index(drop=True)
+
+
+def node_ids(frame: pd.DataFrame, ids: tuple[str, ...]) -> pd.Series:
+    """hierarchicalforecast-style ids: 'Total' then the present id values joined by '/'."""
+    parts = frame[list(ids)].astype("object").where(frame[list(ids)].notna(), None)
+    return pd.Series(
+        [
+            "/".join(["Total", *[v for v in row if v is not None]])
+            for row in parts.itertuples(False)
+        ],
+        index=frame.index,
+    )
+
+
+def ours(
+    train: pd.DataFrame,
+    ids: tuple[str, ...],
+    levels: list[tuple[str, ...]],
+    season: int,
+    horizon: int,
+    method: str,
+) -> tuple[pd.DataFrame, float]:
+    start = time.process_time()
+    hierarchy = oc.Hierarchy.from_frame(train, levels=levels, ids=ids)
+    fc = oc.forecast_demand(
+        train,
+        horizon=horizon,
+        model=oc.ETS(season_length=season),
+        hierarchy=hierarchy,
+        reconcile=oc.MinTrace(method),
+        ids=ids,
+        quantiles=(),
+    )
+    cpu = time.process_time() - start
+    frame = fc.to_frame()
+    return pd.DataFrame(
+        {"unique_id": node_ids(frame, ids), "ds": frame["date"], "ours": frame["mean"]}
+    ), cpu
+
+
+def peer(
+    train: pd.DataFrame,
+    ids: tuple[str, ...],
+    levels: list[tuple[str, ...]],
+    season: int,
+    horizon: int,
+    method: str,
+    freq: str,
+) -> tuple[pd.DataFrame, float]:
+    from hierarchicalforecast.core import HierarchicalReconciliation
+    from hierarchicalforecast.methods import MinTrace
+    from hierarchicalforecast.utils import aggregate
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    start = time.process_time()
+    df = train.rename(columns={"date": "ds", "quantity": "y"}).assign(total="Total")
+    spec = [["total", *level] for level in levels]
+    y_agg, s_df, tags = aggregate(df[["total", *ids, "ds", "y"]], spec)
+    sf = StatsForecast(models=[AutoETS(season_length=season)], freq=freq, n_jobs=1)
+    y_hat = sf.forecast(df=y_agg, h=horizon, fitted=True)
+    fitted = sf.forecast_fitted_values()
+    reconciled = HierarchicalReconciliation([MinTrace(method=method)]).reconcile(
+        Y_hat_df=y_hat, Y_df=fitted, S_df=s_df, tags=tags
+    )
+    cpu = time.process_time() - start
+    column = next(c for c in reconciled.columns if c.startswith("AutoETS/"))
+    out = reconciled[["unique_id", "ds", column]].rename(columns={column: "theirs"})
+    return out.reset_index(drop=True), cpu
+
+
+def scores(
+    history: pd.DataFrame,
+    test: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    ids: tuple[str, ...],
+    levels: list[tuple[str, ...]],
+    season: int,
+) -> pd.DataFrame:
+    """MASE and RMSSE per series, averaged within each level, for every forecast column."""
+    rows = []
+    for level in levels:
+        cols = list(level)
+        name = "/".join(cols) or "total"
+
+        def agg(frame: pd.DataFrame, cols: list[str] = cols) -> pd.DataFrame:
+            grouped = frame.groupby([*cols, "date"], sort=True)["quantity"].sum().reset_index()
+            if not cols:
+                grouped["unique_id"] = "Total"
+            else:
+                grouped["unique_id"] = [
+                    "/".join(["Total", *map(str, r)]) for r in grouped[cols].itertuples(False)
+                ]
+            return grouped
+
+        hist, truth = agg(history), agg(test)
+        mase_scale = hist.groupby("unique_id")["quantity"].apply(
+            lambda s: np.mean(np.abs(s.to_numpy()[season:] - s.to_numpy()[:-season]))
+        )
+        rmsse_scale = hist.groupby("unique_id")["quantity"].apply(
+            lambda s: np.mean(np.diff(s.to_numpy()) ** 2)
+        )
+        merged = truth.rename(columns={"date": "ds"}).merge(forecasts, on=["unique_id", "ds"])
+        for column in [c for c in forecasts.columns if c not in ("unique_id", "ds")]:
+            err = merged.assign(e=merged[column] - merged["quantity"])
+            mae = err.groupby("unique_id")["e"].apply(lambda e: np.mean(np.abs(e)))
+            mse = err.groupby("unique_id")["e"].apply(lambda e: np.mean(e**2))
+            ok_a = mase_scale.reindex(mae.index) > 0
+            ok_r = rmsse_scale.reindex(mse.index) > 0
+            rows.append(
+                {
+                    "level": name,
+                    "model": column,
+                    "series": len(mae),
+                    "mase": float((mae[ok_a] / mase_scale.reindex(mae.index)[ok_a]).mean()),
+                    "rmsse": float(
+                        np.sqrt(mse[ok_r] / rmsse_scale.reindex(mse.index)[ok_r]).mean()
+                    ),
+                }
+            )
+    table = pd.DataFrame(rows)
+    return table.pivot_table(index="level", columns="model", values=["mase", "rmsse"], sort=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="+", default=["tourism", "walmart"])
+    parser.add_argument("--method", default="mint_shrink")
+    args = parser.parse_args()
+    loaders = {"tourism": tourism, "walmart": walmart}
+    for name in args.data:
+        try:
+            frame, ids, levels, season, horizon, freq = loaders[name]()
+        except FileNotFoundError:
+            print(f"{name}: data absent, skipped")
+            continue
+        frame = complete(frame, ids, freq)
+        cut = frame["date"].drop_duplicates().sort_values().iloc[-horizon - 1]
+        train, test = frame[frame["date"] <= cut], frame[frame["date"] > cut]
+        print(
+            f"\n== {name}: {train.groupby(list(ids)).ngroups} bottom series, "
+            f"{train['date'].nunique()} training dates, horizon {horizon}, season {season}"
+        )
+        mine, cpu_ours = ours(train, ids, levels, season, horizon, args.method)
+        theirs, cpu_theirs = peer(train, ids, levels, season, horizon, args.method, freq)
+        both = mine.merge(theirs, on=["unique_id", "ds"], how="inner")
+        print(
+            f"CPU seconds: omnichannel {cpu_ours:.1f}, statsforecast+hierarchicalforecast "
+            f"{cpu_theirs:.1f} (ratio {cpu_theirs / cpu_ours:.1f}x)"
+        )
+        table = scores(train, test, both, ids, levels, season)
+        print(table.round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
