@@ -243,3 +243,30 @@ def test_lead_time_demand_by_group_sums_bottom_paths() -> None:
     )
     with pytest.raises(oc.InvalidParameterError, match="'by'"):
         fc.lead_time_demand(4, by=["store"])
+
+
+@pytest.mark.parametrize("method", ["bottom_up", "ols", "wls_var", "mint_shrink"])
+def test_reconciled_means_and_paths_add_up(method: str) -> None:
+    fc = forecast_demand(
+        _sales(),
+        horizon=4,
+        model=MeanModel(),
+        hierarchy="grouped",
+        reconcile=method,
+        n_paths=50,
+        seed=0,
+    )
+    assert fc.hierarchical
+    nodes = fc.nodes
+    bottom = nodes[["channel", "product"]].notna().all(axis=1).to_numpy()
+    total = (nodes["level"] == "total").to_numpy()
+    np.testing.assert_allclose(fc.mean[total].sum(axis=0), fc.mean[bottom].sum(axis=0))
+    paths = fc.sample_paths(20, seed=2, as_frame=False)
+    assert isinstance(paths, np.ndarray)
+    np.testing.assert_allclose(paths[:, total].sum(axis=1), paths[:, bottom].sum(axis=1))
+    per_channel = (nodes["level"] == "channel").to_numpy()
+    np.testing.assert_allclose(
+        paths[:, per_channel].sum(axis=1), paths[:, bottom].sum(axis=1), rtol=1e-9
+    )
+    assert fc.reconciliation is not None
+    assert fc.select({"channel": "web", "product": "A"}).size == 1

@@ -276,14 +276,14 @@ def forecast_demand(
         )
         sampler = base_paths
     else:
-        mean = structure.reconcile(fitted.mean, residuals, y_nodes)
+        coherent = structure.plan(residuals, y_nodes)
+        mean = coherent(fitted.mean)
 
         def sampler(count: int, generator: np.random.Generator) -> FloatArray:
             paths = base_paths(count, generator)
             n = paths.shape[1]
             stacked = paths.transpose(1, 0, 2).reshape(n, -1)
-            coherent = structure.reconcile(stacked, residuals, y_nodes)
-            return coherent.reshape(n, count, steps).transpose(1, 0, 2)
+            return coherent(stacked).reshape(n, count, steps).transpose(1, 0, 2)
 
         if levels:
             paths = sampler(paths_n, rng)

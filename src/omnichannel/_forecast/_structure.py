@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -12,7 +13,9 @@ import scipy.sparse as sp
 
 from .._exceptions import InvalidParameterError
 from .._validation import short_repr
+from ._hierarchy import Hierarchy, level_name
 from ._panel import SalesGrid
+from ._reconcile import as_reconciler
 
 __all__ = ["Structure", "build_structure"]
 
@@ -56,12 +59,17 @@ class Structure:
             x_nodes = ((s @ flat) / counts[:, None]).reshape(s.shape[0], *x.shape[1:])
         return y, start.astype(np.intp), x_nodes
 
-    def reconcile(self, base: FloatArray, residuals: FloatArray, history: FloatArray) -> FloatArray:
-        """Coherent values of every node from base values ``(n_nodes, m)``."""
-        bottom = self.reconciler._reconcile(
-            base, self.hierarchy, residuals=residuals, history=history
-        )
-        return np.asarray(self.summing @ bottom, dtype=np.float64)
+    def plan(
+        self, residuals: FloatArray, history: FloatArray
+    ) -> Callable[[FloatArray], FloatArray]:
+        """Set up the reconciliation once; the result maps base ``(n_nodes, m)`` to coherent."""
+        prepared = self.reconciler._prepare(self.hierarchy, residuals=residuals, history=history)
+        summing = self.summing
+
+        def coherent(base: FloatArray) -> FloatArray:
+            return np.asarray(summing @ prepared.apply(base), dtype=np.float64)
+
+        return coherent
 
 
 def build_structure(
@@ -76,12 +84,9 @@ def build_structure(
                 "oc.Hierarchy."
             )
         nodes = grid.keys.copy()
-        nodes.insert(0, "level", "/".join(grid.ids))
+        nodes.insert(0, "level", level_name(grid.ids))
         n = len(nodes)
         return Structure(nodes=nodes, summing=sp.csr_array(sp.identity(n, format="csr")))
-
-    from ._hierarchy import Hierarchy
-    from ._reconcile import as_reconciler
 
     if isinstance(hierarchy, str):
         hierarchy = Hierarchy.from_frame(sales, levels=hierarchy, ids=grid.ids)
@@ -106,10 +111,12 @@ def build_structure(
             f"sales frame {len(grid.keys):,}, or different ones; build the hierarchy from the same "
             "frame with oc.Hierarchy.from_frame(sales)."
         )
-    reconciler = None if reconcile is None else as_reconciler(reconcile)
+    reconciler = (
+        None if reconcile is None else as_reconciler(reconcile, name="reconcile", func=_FUNC)
+    )
     return Structure(
         nodes=hierarchy.nodes.reset_index(drop=True),
-        summing=sp.csr_array(hierarchy.summing_matrix),
+        summing=sp.csr_array(hierarchy.S),
         order=None if (position == np.arange(len(position))).all() else position,
         hierarchy=hierarchy,
         reconciler=reconciler,
