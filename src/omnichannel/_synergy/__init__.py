@@ -1,1 +1,1 @@
-"""Cross-channel synergy: mix models with interactions, journey-level interaction, halo and premium."""
+"""Cross-channel synergy: mix models with interactions, journey synergy, halo and premium."""
