@@ -68,7 +68,9 @@ class Backtest:
         Parameters
         ----------
         metrics : sequence of str, optional
-            Names understood by :func:`score_forecasts`; its defaults when omitted.
+            Names understood by :func:`score_forecasts`; MAE, RMSE, bias, MASE, RMSSE and the
+            coverage of the central intervals when omitted. A metric with a level (pinball loss,
+            coverage) gets one column per level, e.g. ``coverage_0.8``.
         by : sequence of str
             Columns to group by, e.g. ``("level",)`` or ``("level", "cutoff")``.
 
@@ -88,31 +90,43 @@ class Backtest:
         from ._metrics import score_forecasts
 
         keys = ["level", *self.ids]
+        group = [str(b) for b in ([by] if isinstance(by, str) else by)]
         frames = []
         for cutoff, part in self.forecasts.groupby("cutoff", sort=True):
-            history = self.history[self.history["date"] <= cutoff]
             kwargs: dict[str, Any] = {
-                "history": history.rename(columns={"actual": "quantity"}),
+                "history": self.history[self.history["date"] <= cutoff].rename(
+                    columns={"actual": "quantity"}
+                ),
                 "season_length": self.season_length,
                 "ids": keys,
-                "by": [b for b in by if b != "cutoff"] or None,
+                "by": [b for b in group if b != "cutoff"] or None,
             }
-            if metrics is not None:
-                kwargs["metrics"] = metrics
+            kwargs["metrics"] = metrics or self._default_metrics()
             scored = score_forecasts(
                 part.drop(columns=["actual", "cutoff"]),
                 part[[*keys, "date", "actual"]].rename(columns={"actual": "quantity"}),
                 **kwargs,
             )
-            if "cutoff" in by:
-                scored.insert(0, "cutoff", cutoff)
+            scored.insert(0, "cutoff", cutoff)
             frames.append(scored)
-        out = pd.concat(frames, ignore_index=True)
-        if "cutoff" in by:
-            return out
-        group = [b for b in by if b in out.columns]
-        numeric = out.select_dtypes("number").columns
-        return out.groupby(group, sort=False)[list(numeric)].mean().reset_index()
+        long = pd.concat(frames, ignore_index=True)
+        long["column"] = [
+            m if np.isnan(q) else f"{m}_{q:g}"
+            for m, q in zip(long["metric"], long["nominal"], strict=True)
+        ]
+        index = group or ["all"]
+        if not group:
+            long["all"] = "all"
+        table = long.pivot_table(
+            index=index, columns="column", values="value", aggfunc="mean", sort=False
+        )
+        order = list(dict.fromkeys(long["column"]))
+        return table[order].reset_index().rename_axis(columns=None)
+
+    def _default_metrics(self) -> tuple[str, ...]:
+        point = ("mae", "rmse", "bias", "mase", "rmsse")
+        has_interval = any(min(q, 1 - q) < 0.5 and 1 - q in self.levels for q in self.levels)
+        return (*point, "coverage") if has_interval else point
 
     def summary(self) -> str:
         """Describe the windows, the model and the accuracy by level."""
