@@ -13,23 +13,12 @@ import pandas as pd
 from .._exceptions import InvalidParameterError
 from .._plotting import new_axes
 from .._validation import as_generator, check_int, short_repr
+from ._metrics import quantile_column
 
-__all__ = ["DemandForecast", "quantile_name"]
+__all__ = ["DemandForecast"]
 
 FloatArray = npt.NDArray[np.float64]
 Sampler = Callable[[int, np.random.Generator], FloatArray]
-
-
-def quantile_name(level: float) -> str:
-    """Return the column name of a quantile level: ``0.9`` -> ``"q0.9"``, ``0.05`` -> ``"q0.05"``.
-
-    Examples
-    --------
-    >>> import omnichannel as oc
-    >>> oc.quantile_name(0.9), oc.quantile_name(0.05)
-    ('q0.9', 'q0.05')
-    """
-    return f"q{float(level):g}"
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
@@ -122,7 +111,7 @@ class DemandForecast:
         out["mean"] = self.mean.reshape(-1)
         flat = self.quantile_values.reshape(n * h, -1)
         for j, level in enumerate(self.levels):
-            out[quantile_name(level)] = flat[:, j]
+            out[quantile_column(level)] = flat[:, j]
         return out
 
     def select(self, where: Mapping[str, object] | None = None) -> npt.NDArray[np.intp]:
@@ -282,7 +271,7 @@ class DemandForecast:
         if chosen:
             values = np.quantile(totals, sorted(chosen), axis=0)
             for level, row in zip(sorted(chosen), values, strict=True):
-                out[quantile_name(level)] = row
+                out[quantile_column(level)] = row
         return out
 
     def summary(self) -> str:
@@ -295,7 +284,7 @@ class DemandForecast:
             f"  model: {self.model}",
             f"  reconciliation: {self.reconciliation or 'none (base forecasts)'}",
             f"  series by level: {levels}",
-            f"  quantiles: {', '.join(quantile_name(q) for q in self.levels) or 'none'}",
+            f"  quantiles: {', '.join(quantile_column(q) for q in self.levels) or 'none'}",
             f"  history: {len(self.history_dates)} dates from {self.history_dates[0].date()}",
         ]
         return "\n".join(lines)
@@ -345,7 +334,7 @@ class DemandForecast:
                 high,
                 color="C0",
                 alpha=0.2,
-                label=f"{quantile_name(self.levels[0])}-{quantile_name(self.levels[-1])}",
+                label=f"{quantile_column(self.levels[0])}-{quantile_column(self.levels[-1])}",
             )
         title = ", ".join(f"{k}={v}" for k, v in (where or {}).items()) or "all bottom series"
         axes.set_title(title)
