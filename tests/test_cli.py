@@ -16,8 +16,11 @@ def test_demo_prints_every_section(capsys):
         "Journeys (30-day lookback)",
         "Conversion rate by path length",
         "Attribution: share of conversions",
+        "Channel synergy from journeys",
+        "Mix model on 156 simulated weeks",
         "Sales by channel",
-        "Allocation of DC stock",
+        "Demand forecast: 28 days ahead",
+        "Allocation of DC stock against the forecast",
         "Customer lifetime value",
     ):
         assert heading in out

@@ -6,15 +6,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from ._attribution import LastTouch, Linear, Markov, Shapley, compare_models
 from ._attribution._models import AttributionModel
 from ._customers import clv_by_segment, summarize_customers
+from ._exceptions import InvalidParameterError
+from ._forecast._backtest import backtest
+from ._forecast._count import CountModel
+from ._forecast._demand import forecast_demand
+from ._forecast._result import DemandForecast
 from ._inventory import allocate_inventory
 from ._journeys import Journeys, build_journeys
 from ._simulate import World, simulate_retailer
+from ._simulate._mix_dgp import simulate_mix
+from ._synergy._journey import journey_synergy
+from ._synergy._mix import fit_mix_model
+from ._synergy._score import score_synergy
+from ._synergy._transforms import Geometric, Hill
 
 __all__ = ["main"]
 
@@ -133,9 +142,56 @@ def _clv_report(world: World) -> list[str]:
     return lines
 
 
-def _allocation_report(world: World) -> list[str]:
-    # Supply: DC stock. Demand: the true daily means of the simulation's last week (a stand-in for
-    # a forecast), summed per location and product, negative binomial as simulated.
+_HOLDOUT_DAYS = 28
+
+
+def _forecast_report(world: World) -> tuple[list[str], DemandForecast]:
+    """Forecast the last four weeks from the weeks before; score by level against what sold."""
+    sales = world.sales
+    cutoff = sales["date"].max() - pd.Timedelta(days=_HOLDOUT_DAYS)
+    train = sales[sales["date"] <= cutoff]
+    bt = backtest(
+        sales,
+        horizon=_HOLDOUT_DAYS,
+        n_windows=1,
+        model=CountModel(family="negbin", season_length=7),
+        season_length=7,
+        hierarchy="grouped",
+        reconcile="mint_shrink",
+        quantiles=(0.025, 0.1, 0.5, 0.9, 0.975),
+    )
+    scores = bt.scores(["mase", "rmsse", "coverage"])
+    scores = scores[
+        scores["level"].isin(["total", "channel", "location", "channel/location/product"])
+    ]
+    lines = [
+        _section(
+            f"Demand forecast: {_HOLDOUT_DAYS} days ahead from {cutoff.date()}, every level of "
+            "the channel x location x product hierarchy (negative binomial count model, "
+            "MinTrace-shrink reconciled), scored against the held-out sales"
+        )
+    ]
+    lines.append(
+        _table(
+            scores[["level", "mase", "rmsse", "coverage_0.8", "coverage_0.95"]],
+            mase="{:.2f}",
+            rmsse="{:.2f}",
+            **{"coverage_0.8": "{:.1%}", "coverage_0.95": "{:.1%}"},
+        )
+    )
+    lines.append("(coverage: share of held-out values inside the 80% and 95% intervals)")
+    forecast = forecast_demand(
+        train,
+        horizon=_HOLDOUT_DAYS,
+        model=CountModel(family="negbin", season_length=7),
+        quantiles=(),
+    )
+    return lines, forecast
+
+
+def _allocation_report(world: World, forecast: DemandForecast) -> list[str]:
+    # Supply: DC stock. Demand: the next week of the forecast, as joint sample paths summed per
+    # location and product, so the allocation sees the forecast's whole distribution.
     locations = world.locations
     dcs = locations.loc[locations["kind"] == "dc", "location"]
     stock = world.stock
@@ -144,17 +200,13 @@ def _allocation_report(world: World) -> list[str]:
         .groupby("product", as_index=False)
         .agg(quantity=("on_hand", "sum"))
     )
-    daily = world.truth.demand.mean
-    week = daily[daily["date"] > daily["date"].max() - pd.Timedelta(days=7)]
-    dispersion = world.truth.demand.dispersion or float("inf")
-    demand = (
-        week.assign(variance=week["mean"] + week["mean"] ** 2 / dispersion)
-        .groupby(["product", "location"], as_index=False)[["mean", "variance"]]
-        .sum()
-        .assign(family="negbin" if np.isfinite(dispersion) else "poisson")
+    demand = forecast.lead_time_demand(
+        7, by=["location", "product"], n_paths=400, seed=0, samples=True
     )
+    demand["quantity"] = demand["quantity"].clip(lower=0.0)
     economics = (
         demand[["product", "location"]]
+        .drop_duplicates()
         .merge(world.products[["product", "price", "unit_cost"]], on="product")
         .assign(
             unit_margin=lambda f: f["price"] - f["unit_cost"],
@@ -168,7 +220,10 @@ def _allocation_report(world: World) -> list[str]:
         .sum()
     )
     lines = [
-        _section("Allocation of DC stock against one week of demand (expected-profit optimum)")
+        _section(
+            "Allocation of DC stock against the forecast of the next week (expected-profit "
+            "optimum over 400 demand paths)"
+        )
     ]
     lines.append(
         _table(
@@ -179,6 +234,67 @@ def _allocation_report(world: World) -> list[str]:
         )
     )
     return lines
+
+
+def _synergy_report(world: World, journeys: Journeys) -> list[str]:
+    lines = [
+        _section(
+            "Channel synergy from journeys: Shapley interaction of channel pairs (95% bootstrap "
+            "interval), next to the simulated interaction"
+        )
+    ]
+    try:
+        scores = journey_synergy(journeys, n_boot=100, seed=0).to_frame()
+    except InvalidParameterError as err:
+        # Small simulated worlds leave too few journeys per channel set to score.
+        lines.append(f"skipped: {err}")
+        return lines + _mix_synergy_lines()
+    truth = world.truth.attribution.gamma
+
+    def pair(frame: pd.DataFrame) -> pd.Series:
+        return frame[["channel_a", "channel_b"]].apply(lambda r: " x ".join(sorted(r)), axis=1)
+
+    scores["pair"], truth["pair"] = pair(scores), pair(truth)
+    table = scores.merge(truth[["pair", "gamma"]], on="pair", how="left").fillna({"gamma": 0.0})
+    order = table["shapley_interaction"].abs().sort_values(ascending=False).index[:6]
+    table = table.loc[order, ["pair", "shapley_interaction", "lower", "upper", "label", "gamma"]]
+    lines.append(
+        _table(
+            table.rename(columns={"gamma": "true_interaction"}),
+            shapley_interaction="{:+.4f}",
+            lower="{:+.4f}",
+            upper="{:+.4f}",
+            true_interaction="{:+.2f}",
+        )
+    )
+    return lines + _mix_synergy_lines()
+
+
+def _mix_synergy_lines() -> list[str]:
+    sim = simulate_mix(
+        n_weeks=156,
+        interaction=2.0,
+        saturation=Hill(half_saturation=0.5, slope=1.0),
+        spend_cv=0.5,
+        noise_sd=0.05,
+        seed=4,
+    )
+    model = fit_mix_model(
+        sim.data,
+        kpi="kpi",
+        media=["tv", "search"],
+        adstock=Geometric(alpha=0.0, l_max=1),
+        saturation=Hill(half_saturation=0.5, slope=1.0),
+        trend=False,
+        seasonality=None,
+        n_boot=0,
+    )
+    mix = score_synergy(model).to_frame().iloc[0]
+    return [
+        f"\nMix model on 156 simulated weeks (true tv x search interaction +2.00): estimate "
+        f"{mix['interaction']:+.2f} [{mix['lower']:+.2f}, {mix['upper']:+.2f}], "
+        f"synergy ratio {mix['synergy_ratio']:.2f}, {mix['label']}."
+    ]
 
 
 def _sales_report(world: World) -> list[str]:
@@ -213,8 +329,11 @@ def demo(*, n_customers: int = 10_000, seed: int = 0) -> str:
     journeys = build_journeys(world.touchpoints, world.conversions, lookback=pd.Timedelta(days=30))
     lines += _journey_report(world, journeys)
     lines += _attribution_report(world, journeys)
+    lines += _synergy_report(world, journeys)
     lines += _sales_report(world)
-    lines += _allocation_report(world)
+    forecast_lines, forecast = _forecast_report(world)
+    lines += forecast_lines
+    lines += _allocation_report(world, forecast)
     lines += _clv_report(world)
     return "\n".join(lines) + "\n"
 
