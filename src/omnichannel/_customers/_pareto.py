@@ -20,6 +20,29 @@ from ._transactions import TransactionModel
 __all__ = ["ParetoNBD"]
 
 
+def _hyp2f1_a1(b: float | FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
+    """``2F1(1, b; c; z)`` for ``0 <= z < 1``, with a direct series where scipy returns NaN.
+
+    scipy's ``hyp2f1`` fails for some large ``c`` with ``z`` near 1; with ``a = 1`` the series
+    ``sum_k prod_{j<k} (b+j)/(c+j) z^k`` converges geometrically when ``b < c``, as here.
+    """
+    b_arr, c_arr, z_arr = np.broadcast_arrays(np.asarray(b, float), np.asarray(c, float), z)
+    f = np.asarray(hyp2f1(1.0, b_arr, c_arr, z_arr), dtype=np.float64)
+    bad = ~np.isfinite(f)
+    if bad.any():
+        bb, cc, zz = b_arr[bad], c_arr[bad], z_arr[bad]
+        term = np.ones_like(zz)
+        total = np.ones_like(zz)
+        for j in range(100_000):
+            term = term * (bb + j) / (cc + j) * zz
+            total += term
+            if (term <= 1e-17 * total).all():
+                break
+        f = f.copy()
+        f[bad] = total
+    return f
+
+
 def _log_term(
     r: float, alpha: float, s: float, beta: float, x: FloatArray, tau: FloatArray
 ) -> FloatArray:
@@ -30,9 +53,9 @@ def _log_term(
     """
     c = r + s + x + 1.0
     if alpha >= beta:
-        f = hyp2f1(1.0, r + x, c, (alpha - beta) / (alpha + tau))
+        f = _hyp2f1_a1(r + x, c, (alpha - beta) / (alpha + tau))
         return np.log(f) - (r + x) * np.log(alpha + tau) - s * np.log(beta + tau)
-    f = hyp2f1(1.0, s + 1.0, c, (beta - alpha) / (beta + tau))
+    f = _hyp2f1_a1(s + 1.0, c, (beta - alpha) / (beta + tau))
     return np.log(f) + (1.0 - r - x) * np.log(alpha + tau) - (s + 1.0) * np.log(beta + tau)
 
 
