@@ -188,7 +188,8 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "base":
         a = np.abs(a)
     if kind == "ss":
-        b = a + b
+        # S is an order-up-to level (>= 0); s may be negative with backorders.
+        b = np.maximum(a + b, 0.0)
     lead = np.array([draw(st.integers(0, 3)) for _ in range(n_nodes)])
     if draw(st.booleans()):
         lead[:] = lead[0]
