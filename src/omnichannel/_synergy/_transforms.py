@@ -196,7 +196,7 @@ def _require(values: dict[str, float | None], cls: str) -> None:
 
 @attrs.frozen(kw_only=True)
 class Geometric:
-    """Geometric adstock: weights ``alpha**l`` for lags ``l = 0 .. l_max - 1``.
+    """Geometric adstock: the weight of lag ``l`` is ``alpha**l``, up to ``l_max`` lags.
 
     Spend of week ``t`` keeps working in later weeks with a fraction ``alpha`` of the previous
     week's effect (Broadbent's adstock; PyMC-Marketing's ``geometric_adstock``).
