@@ -58,7 +58,7 @@ def pooling_benefit(
     correlation: npt.ArrayLike | None = None,
     method: PoolingMethod = "auto",
     n_sims: int = 100_000,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.Generator = 0,
 ) -> PoolingResult:
     """Safety stock and expected cost of separate channel inventories against a pooled one.
 
@@ -94,7 +94,7 @@ def pooling_benefit(
         demand; ``"simulation"`` forces the simulation (useful to check it).
     n_sims : int, default 100_000
         Simulated scenarios, >= 100.
-    seed : int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator, default 0
         Randomness of the simulation.
 
     Returns
@@ -183,7 +183,7 @@ def pooling_benefit(
         assert isinstance(demand, SampleDemand)
         scenarios = demand.samples
     else:
-        rng = np.random.default_rng() if seed is None else as_generator(seed, func=func)
+        rng = as_generator(seed, func=func)
         normal = rng.multivariate_normal(np.zeros(n), corr, size=sims, method="eigh").T
         uniform = np.clip(stats.norm.cdf(normal), 1e-15, 1.0 - 1e-15)
         scenarios = demand._quantiles(uniform)

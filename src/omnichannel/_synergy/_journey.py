@@ -137,7 +137,7 @@ def journey_synergy(
     min_support: float = 30,
     n_boot: int = 200,
     level: float = 0.95,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.Generator = 0,
 ) -> SynergyScores:
     """Score pairwise channel synergy from the conversion rates of journeys' channel sets.
 
@@ -187,8 +187,8 @@ def journey_synergy(
         Bootstrap replicates; 0 for point estimates only.
     level : float, default 0.95
         Confidence level of the intervals.
-    seed : int or numpy.random.Generator, optional
-        Randomness of the bootstrap; None draws fresh entropy.
+    seed : int or numpy.random.Generator, default 0
+        Randomness of the bootstrap (the same seed gives the same intervals).
 
     Returns
     -------
@@ -240,11 +240,7 @@ def journey_synergy(
     level_ = check_real(
         level, "level", func=_FUNC, low=0.0, high=1.0, low_open=True, high_open=True
     )
-    rng = (
-        (np.random.default_rng() if seed is None else as_generator(seed, func=_FUNC))
-        if boots
-        else None
-    )
+    rng = as_generator(seed, func=_FUNC) if boots else None
     if journeys.n_paths == 0 or float(journeys.counts.sum()) == 0:
         raise InvalidParameterError(
             "journey_synergy got no journeys; build them with build_journeys(touchpoints, "

@@ -188,7 +188,7 @@ def fit_mix_model(
     n_boot: int = 200,
     level: float = 0.95,
     block_length: int | None = None,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.Generator = 0,
     scale: SpendScaling = "max",
 ) -> MixModel:
     r"""Fit a marketing-mix model with adstock, saturation and pairwise media interactions.
@@ -253,7 +253,7 @@ def fit_mix_model(
     block_length : int, optional
         Block length of the residual bootstrap; the cube root of the number of weeks, rounded,
         when omitted.
-    seed : int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator, default 0
         Randomness of the search starts and the bootstrap.
     scale : {"max", "mean"}, default "max"
         Divisor of each channel's spend before the transforms.
@@ -326,7 +326,7 @@ def fit_mix_model(
     conf = check_real(level, "level", func=_FUNC, low=0.0, high=1.0, low_open=True, high_open=True)
     block = check_int(block_length, "block_length", func=_FUNC, low=1, allow_none=True)
     how = check_choice(scale, "scale", SPEND_SCALINGS, func=_FUNC)
-    rng = np.random.default_rng() if seed is None else as_generator(seed, func=_FUNC)
+    rng = as_generator(seed, func=_FUNC)
 
     schema = FrameSchema(
         "data",

@@ -229,7 +229,7 @@ class MixModel:
         )
 
     def refit(
-        self, y: npt.ArrayLike, *, n_boot: int = 0, seed: int | np.random.Generator | None = None
+        self, y: npt.ArrayLike, *, n_boot: int = 0, seed: int | np.random.Generator = 0
     ) -> MixModel:
         """Fit the same model (spend, controls, options) to another KPI series.
 
@@ -242,7 +242,7 @@ class MixModel:
             (the lag of the second) first when ``carryover_kpi``.
         n_boot : int, default 0
             Bootstrap replicates of the new fit.
-        seed : int or numpy.random.Generator, optional
+        seed : int or numpy.random.Generator, default 0
             Randomness of the search starts and the bootstrap.
 
         Returns
@@ -272,7 +272,7 @@ class MixModel:
             )
         boot = check_int(n_boot, "n_boot", func="MixModel.refit", low=0)
         assert boot is not None
-        rng = np.random.default_rng() if seed is None else as_generator(seed, func="MixModel.refit")
+        rng = as_generator(seed, func="MixModel.refit")
         return MixModel._fit(
             self._design,
             values,

@@ -572,7 +572,7 @@ def multichannel_premium(
     caliper: float = 0.2,
     n_boot: int = 200,
     level: float = 0.95,
-    seed: int | np.random.Generator | None = None,
+    seed: int | np.random.Generator = 0,
 ) -> PremiumResult:
     """Estimate how much more multichannel customers are worth, net of self-selection.
 
@@ -636,8 +636,8 @@ def multichannel_premium(
         normal intervals (none for matching).
     level : float, default 0.95
         Confidence level of the intervals.
-    seed : int or numpy.random.Generator, optional
-        Randomness of the bootstrap; None draws fresh entropy.
+    seed : int or numpy.random.Generator, default 0
+        Randomness of the bootstrap (the same seed gives the same intervals).
 
     Returns
     -------
@@ -689,11 +689,7 @@ def multichannel_premium(
     level_ = check_real(
         level, "level", func=_FUNC, low=0.0, high=1.0, low_open=True, high_open=True
     )
-    rng = (
-        (np.random.default_rng() if seed is None else as_generator(seed, func=_FUNC))
-        if boots
-        else None
-    )
+    rng = as_generator(seed, func=_FUNC) if boots else None
     data = _prepare(customers, treatment, outcome, covariates, outcome_covariates, min_ch)
     n = data.y.size
 
