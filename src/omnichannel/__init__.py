@@ -54,6 +54,17 @@ from ._forecast._aggregate import aggregate
 from ._forecast._backtest import Backtest, backtest
 from ._forecast._count import COUNT_FAMILIES, CountFamily, CountModel
 from ._forecast._demand import forecast_demand
+from ._forecast._ets import (
+    ETS,
+    ETS_CRITERIA,
+    ETS_ERROR_TYPES,
+    ETS_SEASONAL_TYPES,
+    ETS_TREND_TYPES,
+    ETSCriterion,
+    ETSErrorType,
+    ETSSeasonalType,
+    ETSTrendType,
+)
 from ._forecast._hierarchy import LEVEL_SPECS, Hierarchy, LevelSpec
 from ._forecast._intermittent import SBA, TSB, Croston
 from ._forecast._metrics import (
@@ -83,8 +94,8 @@ from ._forecast._reconcile import (
     Reconciler,
     TopDown,
     TopDownMethod,
-    reconcile_forecasts,
 )
+from ._forecast._reconcile_frames import reconcile_forecasts
 from ._forecast._result import DemandForecast
 from ._frames import (
     FRAME_KINDS,
@@ -186,6 +197,11 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - only when run from 
 __all__ = [
     "ALLOCATION_METHODS",
     "COUNT_FAMILIES",
+    "ETS",
+    "ETS_CRITERIA",
+    "ETS_ERROR_TYPES",
+    "ETS_SEASONAL_TYPES",
+    "ETS_TREND_TYPES",
     "FORECAST_METRICS",
     "FRAME_KINDS",
     "LEVEL_SPECS",
@@ -227,6 +243,10 @@ __all__ = [
     "DemandTruth",
     "DiscreteDemand",
     "EOQResult",
+    "ETSCriterion",
+    "ETSErrorType",
+    "ETSSeasonalType",
+    "ETSTrendType",
     "FirstTouch",
     "ForecastMetric",
     "FrameKind",

@@ -42,11 +42,14 @@ __all__ = ["ALLOCATION_METHODS", "DEMAND_FAMILIES", "AllocationMethod", "allocat
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-AllocationMethod = Literal["auto", "greedy", "milp", "fair_share", "days_of_supply", "priority"]
+AllocationMethod = Literal[
+    "auto", "greedy", "lp", "milp", "fair_share", "days_of_supply", "priority"
+]
 #: Allocation methods; the same tuple drives the check and the documentation.
 ALLOCATION_METHODS: tuple[AllocationMethod, ...] = (
     "auto",
     "greedy",
+    "lp",
     "milp",
     "fair_share",
     "days_of_supply",
@@ -89,6 +92,7 @@ _CONSTRAINTS = FrameSchema(
         Column("max_quantity", "count", required=False, nullable=True),
         Column("pack_size", "number", required=False),
         Column("priority", "number", required=False),
+        Column("max_units_total", "count", required=False, nullable=True),
     ),
 )
 
@@ -448,11 +452,11 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
     check_frame(supply, _SUPPLY)
     assert isinstance(supply, pd.DataFrame)
     if "source" in supply.columns and len(supply["source"].unique()) > 1:
+        # allocate_inventory routes several DCs to the network model before it gets here.
         raise InvalidParameterError(
-            "allocate_inventory does not yet allocate from several DCs with lane costs; supply "
-            f"has sources {short_repr(sorted(map(str, supply['source'].unique())))}. Aggregate "
-            "supply per product (supply.groupby('product', as_index=False)['quantity'].sum()) "
-            "and fold lane costs into economics['shipping_cost']."
+            "This single-DC problem builder got several DCs in supply['source'] "
+            f"({short_repr(sorted(map(str, supply['source'].unique())))}); call "
+            "allocate_inventory(..., lanes=...) to allocate from several DCs with lane costs."
         )
     qty = supply["quantity"].to_numpy(dtype=float)
     _fail_at(qty < 0, supply, "supply['quantity']", "is negative", "Supply must be >= 0 units.")
@@ -794,6 +798,7 @@ def allocate_inventory(
     *,
     economics: pd.DataFrame,
     constraints: pd.DataFrame | None = None,
+    lanes: pd.DataFrame | None = None,
     method: AllocationMethod = "auto",
     n_jobs: int = 1,
 ) -> Allocation:
@@ -807,11 +812,17 @@ def allocate_inventory(
     decreasing order of that value, never allocating a unit (or pack) that loses money unless a
     minimum forces it; unallocated supply stays at the DC.
 
+    With several DCs (``supply['source']``) every unit shipped from DC ``s`` to a node also
+    costs the lane's ``cost_per_unit``, and each DC ships at most its own supply: a
+    transportation problem with concave node profits, solved exactly (see ``method``). A
+    location's ``max_units_total`` caps its units over all products, coupling the SKUs.
+
     Parameters
     ----------
     supply : pandas.DataFrame
-        One row per product: ``product``, ``quantity`` (whole units at the DC) and optionally
-        ``reserve`` (units held back at the DC, never allocated).
+        One row per product (per DC and product with a ``source`` column naming the DC):
+        ``product``, ``quantity`` (whole units at the DC) and optionally ``reserve`` (units
+        held back at the DC, never allocated).
     demand : pandas.DataFrame
         Demand per node (``product``, ``location``) in one of three forms:
 
@@ -832,36 +843,53 @@ def allocate_inventory(
         Per ``location`` (or per ``product`` and ``location``), all optional: ``min_quantity``
         (presentation stock; a reserved online buffer is the minimum of the online node),
         ``max_quantity`` (capacity; missing means none), ``pack_size`` (the quantity is a
-        multiple of it; minimums round up and maximums down to whole packs) and ``priority``
-        (lower first, for ``method="priority"``).
-    method : {"auto", "greedy", "milp", "fair_share", "days_of_supply", "priority"}
+        multiple of it; minimums round up and maximums down to whole packs), ``priority``
+        (lower first, for ``method="priority"``) and ``max_units_total`` (units over all
+        products at the location; missing means none; one value per location).
+    lanes : pandas.DataFrame, optional
+        Lane costs from the DCs: ``source``, ``location``, ``cost_per_unit`` (>= 0), and
+        optionally ``product`` for per-SKU costs. Needed with several DCs: every DC holding a
+        product needs a lane to each of that product's demand locations. Each DC ships whole
+        packs. Lanes to other locations or from other DCs are ignored.
+        ``economics['shipping_cost']`` stays a per-node cost on top of the lane.
+    method : {"auto", "greedy", "lp", "milp", "fair_share", "days_of_supply", "priority"}
         ``"greedy"``: exact marginal-value allocation, vectorised over SKUs and nodes; exact
-        when each SKU has one pack size. ``"milp"``: the same objective as an integer program
-        on :func:`scipy.optimize.milp`, needed when pack sizes differ across one SKU's nodes.
-        ``"auto"`` picks greedy when it is exact, else MILP. The baselines ignore the
-        economics: ``"fair_share"`` gives each node the share of the supply above the
-        minimums proportional to its mean demand; ``"days_of_supply"`` fills nodes to an equal
-        cover (units per unit of mean demand); ``"priority"`` lets nodes in priority order take
-        their unconstrained optimum until supply runs out. Baselines report their
-        ``optimality_gap``.
+        when each SKU has one pack size. With several DCs or a shared capacity it works on the
+        prices instead (DC supply and location capacity): exact line searches on the dual,
+        then the allocation read off the prices, which certifies the optimum; where that
+        fails (it can with a shared capacity) it falls back to ``"lp"``, as it does with
+        more than 6 DCs. ``"lp"``: the
+        min-cost-flow LP over DC-to-node lanes and node profit segments on HiGHS
+        (:func:`scipy.optimize.linprog`); its optimum is integral. Both need one pack size per
+        SKU, and pack size 1 where a shared capacity applies. ``"milp"``: the same objective
+        as an integer program on :func:`scipy.optimize.milp`, needed otherwise. ``"auto"``
+        picks greedy when it is exact, else MILP. The baselines ignore the economics (and
+        cannot be combined with a shared capacity): ``"fair_share"`` gives each node the
+        share of the supply above the minimums proportional to its mean demand;
+        ``"days_of_supply"`` fills nodes to an equal cover (units per unit of mean demand);
+        ``"priority"`` lets nodes in priority order take their unconstrained optimum until
+        supply runs out. With several DCs a baseline's quantities are shipped at least lane
+        cost. Baselines report their ``optimality_gap``.
     n_jobs : int, default 1
-        Threads over chunks of SKUs (the kernels release the GIL).
+        Threads over chunks of SKUs for the single-DC greedy (the kernels release the GIL).
 
     Returns
     -------
     Allocation
-        Units per SKU and node with expected sales, leftover, fill rate and profit; per SKU the
-        value of the last unit allocated and the shadow price of supply.
+        Units per SKU and node (and DC) with expected sales, leftover, fill rate and profit;
+        per SKU (and DC) the value of the last unit allocated and the shadow price of supply.
 
     Raises
     ------
     SchemaError
         On a malformed frame, negative or fractional supply, invalid demand parameters, a
-        node without economics, infeasible bounds or minimums above supply; the message names
-        the SKU and node.
+        node without economics, infeasible bounds, minimums above supply or above a
+        location's ``max_units_total``, a missing lane or a negative lane cost; the message
+        names the SKU, node and DC.
     InvalidParameterError
-        On an unknown method, ``method="greedy"`` with mixed pack sizes within a SKU, or
-        ``method="priority"`` without priorities.
+        On an unknown method, ``"greedy"`` or ``"lp"`` where they are not exact (mixed pack
+        sizes within a SKU, packs under a shared capacity), ``method="priority"`` without
+        priorities, several DCs without ``lanes``, or a baseline with a shared capacity.
 
     See Also
     --------
@@ -885,10 +913,36 @@ def allocate_inventory(
     >>> result.summary()[["product", "allocated", "at_dc", "shadow_price"]].round(3)
       product  allocated  at_dc  shadow_price
     0      P1         30      0         0.516
+
+    Two DCs, each with the cheaper lanes to one side of the network; S1 is served from both
+    once the north DC runs out, and a unit more at the north DC would save the 0.4 lane
+    difference on S1:
+
+    >>> supply = pd.DataFrame({"source": ["north", "south"], "product": "P1",
+    ...                        "quantity": [10, 30]})
+    >>> lanes = pd.DataFrame({"source": ["north"] * 3 + ["south"] * 3,
+    ...                       "location": ["S1", "S2", "online"] * 2,
+    ...                       "cost_per_unit": [0.1, 0.4, 0.3, 0.5, 0.1, 0.2]})
+    >>> two = oc.allocate_inventory(supply, demand, economics=economics, lanes=lanes)
+    >>> two.to_frame()[["location", "source", "quantity"]]
+      location source  quantity
+    0       S1  north        10
+    1       S1  south         2
+    2       S2  south         7
+    3   online  south        14
+    >>> two.by_source()[["source", "shipped", "at_dc", "shadow_price"]].round(3)
+      source  shipped  at_dc  shadow_price
+    0  north       10      0           0.4
+    1  south       23      7           0.0
     """
     method = check_choice(method, "method", ALLOCATION_METHODS, func=_FUNC)  # type: ignore[assignment]
     jobs = check_int(n_jobs, "n_jobs", func=_FUNC, low=1)
     assert jobs is not None
+    if _network_model(supply, constraints, lanes, method):
+        # The multi-DC model builds on this module's single-DC pieces, hence the late import.
+        from ._allocation_network import allocate_network
+
+        return allocate_network(supply, demand, economics, constraints, lanes, method)
     prob = _problem(supply, demand, economics, constraints)
     single_pack = _single_pack(prob)
     if method == "greedy" and not single_pack.all():
@@ -920,6 +974,17 @@ def allocate_inventory(
     solver = "milp" if use_milp else "greedy"
     shown = solver if method == "auto" else method
     return _result(prob, shown, solver, quantity, sales, leftover, profit, optimum, gap)
+
+
+def _network_model(supply: object, constraints: object, lanes: object, method: str) -> bool:
+    """Whether the call needs the multi-DC / shared-capacity model (``_allocation_network``)."""
+    has_source = isinstance(supply, pd.DataFrame) and "source" in supply.columns
+    capped = (
+        isinstance(constraints, pd.DataFrame)
+        and "max_units_total" in constraints.columns
+        and bool(constraints["max_units_total"].notna().any())
+    )
+    return has_source or lanes is not None or capped or method == "lp"
 
 
 def _unconstrained(prob: _Problem) -> IntArray:

@@ -18,6 +18,7 @@ next pack loses money, so the work is proportional to the units worth considerin
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Protocol
 
@@ -35,6 +36,7 @@ __all__ = [
     "Stepper",
     "candidate_packs",
     "expected_sales",
+    "kth_largest",
     "select_top",
 ]
 
@@ -309,3 +311,49 @@ def select_top(
         last = np.where(np.isinf(mins), np.nan, mins)
     nxt = np.where(tight, np.maximum(nxt, 0.0), 0.0)
     return Selection(taken, last, nxt)
+
+
+def kth_largest(
+    values: FloatArray, group: IntArray, n_groups: int, k: IntArray, *, batch: int = 4_000_000
+) -> FloatArray:
+    """Per group, the ``k``-th largest of its ``values`` (1-based).
+
+    ``-inf`` where a group has fewer than ``k`` values and ``+inf`` where ``k <= 0``. Groups of
+    similar size are sorted together as the rows of a padded matrix (like :func:`select_top`);
+    values already grouped (``group`` not decreasing) skip the initial sort.
+    """
+    out = np.where(k <= 0, np.inf, -np.inf)
+    count = np.bincount(group, minlength=n_groups)
+    want = (k >= 1) & (count >= k)
+    if not want.any():
+        return out
+    sel = want[group]
+    grp, val = group[sel], values[sel]
+    if grp.size > 1 and bool((grp[1:] < grp[:-1]).any()):
+        order = np.argsort(grp, kind="stable")
+        grp, val = grp[order], val[order]
+    # Bucket groups by the power of two above their size; a stable sort on a small integer key is
+    # a radix sort, and keeps each group's values together and groups in order.
+    size_bucket = np.ceil(np.log2(np.maximum(count, 1))).astype(np.int16)
+    by_bucket = np.argsort(size_bucket[grp], kind="stable")
+    grp, val = grp[by_bucket], val[by_bucket]
+    bucket_of_value = size_bucket[grp]
+    edges = np.flatnonzero(np.r_[True, bucket_of_value[1:] != bucket_of_value[:-1], True])
+    for lo_v, hi_v in itertools.pairwise(edges):
+        g = grp[lo_v:hi_v]
+        v = val[lo_v:hi_v]
+        first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        groups = g[first]
+        width = int(count[groups].max())
+        row = np.cumsum(np.r_[True, g[1:] != g[:-1]]) - 1
+        pos = np.arange(g.size) - first[row]
+        per = max(1, batch // max(width, 1))
+        for r0 in range(0, groups.size, per):
+            r1 = min(r0 + per, groups.size)
+            a, b = first[r0], (first[r1] if r1 < groups.size else g.size)
+            matrix = np.full((r1 - r0, width), np.inf)
+            matrix[row[a:b] - r0, pos[a:b]] = -v[a:b]
+            matrix.sort(axis=1)
+            rows = groups[r0:r1]
+            out[rows] = -matrix[np.arange(r1 - r0), k[rows] - 1]
+    return out

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
+from .._exceptions import InvalidParameterError
 from .._plotting import new_axes
 
 __all__ = ["Allocation"]
@@ -21,17 +22,27 @@ class Allocation:
     method : str
         The method asked for (``"greedy"``, ``"milp"``, ``"fair_share"``, ...; ``"auto"``
         resolves to the solver used).
-    solver : {"greedy", "milp"}
-        How the optimum (the allocation itself, or the reference of a baseline) was computed.
+    solver : {"greedy", "lp", "milp"}
+        How the optimum (the allocation itself, or the reference of a baseline) was computed:
+        ``"lp"`` also when the fast path could not certify its prices under a shared capacity
+        and solved the LP instead.
     nodes : pandas.DataFrame
-        One row per node, as returned by :meth:`to_frame`.
+        One row per node (SKU x location).
     products : pandas.DataFrame
         One row per SKU, as returned by :meth:`summary`.
     expected_profit : float
-        Total expected profit of the allocation.
+        Total expected profit of the allocation (lane costs included).
     optimality_gap : float
-        Relative shortfall of the expected profit against the optimum: 0 for ``greedy`` and
-        ``milp``, ``(optimum - profit) / |optimum|`` for the baselines.
+        Relative shortfall of the expected profit against the optimum: 0 for ``greedy``,
+        ``lp`` and ``milp``, ``(optimum - profit) / |optimum|`` for the baselines.
+    shipments : pandas.DataFrame or None
+        With DCs named in ``supply['source']``: one row per (node, DC) that ships, as returned
+        by :meth:`to_frame`.
+    sources : pandas.DataFrame or None
+        With DCs named in ``supply['source']``: one row per (SKU, DC), as returned by
+        :meth:`by_source`.
+    capacity : pandas.DataFrame or None
+        With ``constraints['max_units_total']``: one row per capacitated location.
 
     Examples
     --------
@@ -59,16 +70,25 @@ class Allocation:
     products: pd.DataFrame = attrs.field(repr=False)
     expected_profit: float
     optimality_gap: float = 0.0
+    shipments: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    sources: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    capacity: pd.DataFrame | None = attrs.field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per node.
+        """One row per node, or per node and DC when ``supply`` names its DCs.
 
         Columns ``product``, ``location``, ``quantity``, ``expected_sales``,
         ``expected_leftover``, ``fill_rate`` (expected sales over expected demand; 1 where
-        demand is 0) and ``expected_profit`` (margin on sales minus overage, shortage penalty
-        and shipping).
+        demand is 0) and ``expected_profit`` (margin on sales minus overage, shortage penalty,
+        shipping and lane costs).
+
+        With a ``source`` column in ``supply`` a ``source`` column follows ``location``: one
+        row per (node, DC) that ships, with the units from that DC, plus one row with a missing
+        source for a node that receives nothing. A node supplied by two DCs has two rows; its
+        expected sales, leftover and profit before lane costs are split in proportion to units
+        (the fill rate is the node's), so the columns still sum to the totals.
         """
-        return self.nodes.copy()
+        return (self.nodes if self.shipments is None else self.shipments).copy()
 
     def summary(self) -> pd.DataFrame:
         """One row per SKU.
@@ -79,12 +99,41 @@ class Allocation:
         pack allocated above the minimums; NaN when none) and ``shadow_price`` (expected profit
         per unit of the next pack the supply could not cover: what one more unit of supply is
         worth; 0 when supply is not binding). Both are NaN for the baselines, and
-        ``shadow_price`` is NaN for the MILP, which has no duals.
+        ``shadow_price`` is NaN for the MILP, which has no duals. With several DCs they are
+        the lowest marginal value and the highest shadow price over the product's DCs (see
+        :meth:`by_source`).
         """
         return self.products.copy()
 
+    def by_source(self) -> pd.DataFrame:
+        """One row per (SKU, DC) when ``supply`` names its DCs.
+
+        Columns ``product``, ``source``, ``supply``, ``reserve``, ``shipped``, ``at_dc``,
+        ``marginal_value`` (per unit, net of its lane, of the least valuable last pack the DC
+        ships above the minimums) and ``shadow_price`` (the dual price of the DC's supply, per
+        unit: what one more unit at that DC is worth to the optimum, up to ties where the
+        marginal unit would change which DC serves a node; 0 when the DC keeps stock back, NaN
+        for a DC without the product and for the MILP and the baselines).
+
+        Raises
+        ------
+        InvalidParameterError
+            When ``supply`` had no ``source`` column.
+        """
+        if self.sources is None:
+            raise InvalidParameterError(
+                "by_source() needs the DCs named in supply['source']; this allocation used one "
+                "unnamed DC (see summary())."
+            )
+        return self.sources.copy()
+
     def by_location(self) -> pd.DataFrame:
-        """Totals per location: units, expected sales, leftover, fill rate and profit."""
+        """Totals per location: units, expected sales, leftover, fill rate and profit.
+
+        With ``constraints['max_units_total']`` also ``max_units_total`` (missing where
+        uncapped) and ``capacity_price`` (the dual price of a unit of the location's shared
+        capacity; 0 where it does not bind).
+        """
         frame = self.nodes.assign(
             expected_demand=self.nodes["expected_sales"]
             / self.nodes["fill_rate"].where(self.nodes["fill_rate"] > 0)
@@ -98,17 +147,26 @@ class Allocation:
         )
         demand = out.pop("expected_demand")
         out.insert(4, "fill_rate", (out["expected_sales"] / demand).where(demand > 0, 1.0))
+        if self.capacity is not None:
+            cap = self.capacity.set_index("location")
+            out["max_units_total"] = out["location"].map(cap["max_units_total"]).astype("Int64")
+            out["capacity_price"] = out["location"].map(cap["capacity_price"])
         return out
 
     def __repr__(self) -> str:
         n_sku = len(self.products)
         allocated = int(self.products["allocated"].sum())
         available = int((self.products["supply"] - self.products["reserve"]).sum())
-        gap = f", optimality gap {self.optimality_gap:.2%}" if self.method != self.solver else ""
+        baseline = self.method in ("fair_share", "days_of_supply", "priority")
+        gap = f", optimality gap {self.optimality_gap:.2%}" if baseline else ""
+        dcs = ""
+        if self.sources is not None:
+            n_dc = int(self.sources["source"].nunique())
+            dcs = f" from {n_dc:,} DC{'s' if n_dc != 1 else ''}"
         return (
             f"Allocation({self.method}: {n_sku:,} SKU{'s' if n_sku != 1 else ''} x "
-            f"{self.nodes['location'].nunique():,} nodes, {allocated:,} of {available:,} units "
-            f"allocated, expected profit {self.expected_profit:,.6g}{gap})"
+            f"{self.nodes['location'].nunique():,} nodes{dcs}, {allocated:,} of {available:,} "
+            f"units allocated, expected profit {self.expected_profit:,.6g}{gap})"
         )
 
     def _repr_html_(self) -> str:
