@@ -50,12 +50,15 @@ def tourism() -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int
     return frame, ("state", "region", "purpose"), levels, 4, 8, "QS"
 
 
-def walmart() -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int, int, str]:
-    """Weekly sales by store and department; the last 13 weeks are held out.
+def walmart(
+    stores: int = 10,
+) -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int, int, str]:
+    """Weekly sales by store and department of the first ``stores`` stores; last 13 weeks held out.
 
     Missing weeks after a series' first week count as zero sales on both sides.
     """
     raw = pd.read_csv(DATA / "walmart_recruiting" / "train.csv.zip")
+    raw = raw[raw["Store"] <= stores]
     frame = pd.DataFrame(
         {
             "date": pd.to_datetime(raw["Date"]),
@@ -204,8 +207,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="+", default=["tourism", "walmart"])
     parser.add_argument("--method", default="mint_shrink")
+    parser.add_argument("--walmart-stores", type=int, default=10)
     args = parser.parse_args()
-    loaders = {"tourism": tourism, "walmart": walmart}
+    loaders = {"tourism": tourism, "walmart": lambda: walmart(args.walmart_stores)}
     for name in args.data:
         try:
             frame, ids, levels, season, horizon, freq = loaders[name]()
