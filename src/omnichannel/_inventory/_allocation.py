@@ -1002,6 +1002,30 @@ def _single_pack(prob: _Problem) -> npt.NDArray[np.bool_]:
     return np.asarray(lo == hi)
 
 
+def _node_frame(
+    prob: _Problem,
+    quantity: IntArray,
+    sales: FloatArray,
+    leftover: FloatArray,
+    profit: FloatArray,
+) -> pd.DataFrame:
+    """One row per (product, location) node: units, expected sales, leftover, fill rate, profit."""
+    mean = prob.demand.mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill = np.where(mean > 0, sales / mean, 1.0)
+    return pd.DataFrame(
+        {
+            "product": prob.products[prob.sku],
+            "location": prob.locations[prob.loc],
+            "quantity": quantity.astype(np.int64),
+            "expected_sales": sales,
+            "expected_leftover": leftover,
+            "fill_rate": fill,
+            "expected_profit": profit,
+        }
+    )
+
+
 def _result(
     prob: _Problem,
     method: str,
@@ -1013,22 +1037,9 @@ def _result(
     optimum: _Solution,
     gap: float,
 ) -> Allocation:
-    mean = prob.demand.mean
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fill = np.where(mean > 0, sales / mean, 1.0)
-    nodes = pd.DataFrame(
-        {
-            "product": prob.products[prob.sku],
-            "location": prob.locations[prob.loc],
-            "quantity": quantity.astype(np.int64),
-            "expected_sales": sales,
-            "expected_leftover": leftover,
-            "fill_rate": fill,
-            "expected_profit": profit,
-        }
-    )
+    nodes = _node_frame(prob, quantity, sales, leftover, profit)
     allocated = _per_sku_sum(quantity, prob).astype(np.int64)
-    demand_total = _per_sku_sum(mean, prob)
+    demand_total = _per_sku_sum(prob.demand.mean, prob)
     sales_total = _per_sku_sum(sales, prob)
     optimal = method not in _BASELINES
     products = pd.DataFrame(

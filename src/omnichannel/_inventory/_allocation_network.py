@@ -25,6 +25,7 @@ from ._allocation import (
     _baseline,
     _candidates,
     _integral,
+    _node_frame,
     _per_sku_sum,
     _Problem,
     _problem,
@@ -458,20 +459,7 @@ def _result(
 ) -> Allocation:
     prob = net.prob
     quantity = ship.sum(axis=1)
-    mean = prob.demand.mean
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fill = np.where(mean > 0, sales / mean, 1.0)
-    nodes = pd.DataFrame(
-        {
-            "product": prob.products[prob.sku],
-            "location": prob.locations[prob.loc],
-            "quantity": quantity.astype(np.int64),
-            "expected_sales": sales,
-            "expected_leftover": leftover,
-            "fill_rate": fill,
-            "expected_profit": profit,
-        }
-    )
+    nodes = _node_frame(prob, quantity, sales, leftover, profit)
     optimal = method not in _BASELINES
     pack_sku = prob.pack[prob.sku_start[:-1]] if prob.n_nodes else np.ones(0, dtype=np.int64)
     price = prices[0] / pack_sku[:, None]
@@ -479,7 +467,7 @@ def _result(
     shipped = np.zeros((prob.n_sku, pk.n_src), dtype=np.int64)
     np.add.at(shipped, prob.sku, ship)
     allocated = _per_sku_sum(quantity, prob).astype(np.int64)
-    demand_total = _per_sku_sum(mean, prob)
+    demand_total = _per_sku_sum(prob.demand.mean, prob)
     sales_total = _per_sku_sum(sales, prob)
     top = np.where(np.isnan(price), -np.inf, price).max(axis=1, initial=-np.inf)
     best_price = np.where(np.isinf(top), np.nan, top)
