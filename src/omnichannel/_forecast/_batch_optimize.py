@@ -65,17 +65,19 @@ def _project(
     grad: FloatArray,
     rows: IntArray,
     linear: IntArray,
-) -> None:
+) -> IntArray:
     """Move the linear parameters of ``rows`` to their least-squares optimum, in place.
 
-    With residuals linear in those parameters the new objective and gradient are exact, except
-    that the Jacobian of the other parameters is kept from the old point (an approximation only
-    used to choose the next step; acceptance always uses the true objective).
+    With residuals linear in those parameters the new objective is exact, but the gradient and
+    Gauss-Newton matrix of the other parameters are extrapolated from the old point: the
+    Jacobian of the nonlinear parameters depends on the linear ones, so the extrapolated
+    gradient can even point the wrong way. Returns the rows moved, whose derivatives are
+    approximate until the next evaluation.
     """
     ok = np.isfinite(f[rows])
     rows = rows[ok]
     if rows.size == 0:
-        return
+        return rows
     h = hess[rows]
     g = grad[rows]
     hxx = h[:, linear[:, None], linear[None, :]]
@@ -86,12 +88,34 @@ def _project(
     dx = -_solve(hxx, gx)
     change = 2.0 * np.einsum("ni,ni->n", dx, gx) + np.einsum("ni,nij,nj->n", dx, hxx, dx)
     use = np.isfinite(change) & (change < 0)
-    if not use.any():
-        return
     rows, dx, change, h = rows[use], dx[use], change[use], h[use]
+    if rows.size == 0:
+        return rows
     theta[rows[:, None], linear[None, :]] += dx
     f[rows] = np.maximum(f[rows] + change, 0.0)
     grad[rows] += np.einsum("nij,nj->ni", h[:, :, linear], dx)
+    return rows
+
+
+def _reevaluate(
+    evaluate: Evaluate,
+    theta: FloatArray,
+    f: FloatArray,
+    hess: FloatArray,
+    grad: FloatArray,
+    rows: IntArray,
+    approx: NDArray[np.bool_],
+    mu: FloatArray,
+    nu: FloatArray,
+) -> None:
+    """Exact objective and derivatives at the current point of ``rows``; damping restarts."""
+    f_new, h_new, g_new = evaluate(theta[rows], rows)
+    f[rows] = np.where(np.isfinite(f_new), f_new, np.inf)
+    hess[rows] = h_new
+    grad[rows] = g_new
+    approx[rows] = False
+    mu[rows] = 1e-2
+    nu[rows] = 2.0
 
 
 def levenberg_marquardt(
@@ -152,8 +176,14 @@ def levenberg_marquardt(
     rows = np.arange(n)
     f, hess, grad = evaluate(theta, rows)
     f = np.where(np.isfinite(f), f, np.inf)
-    if linear is not None and linear.size:
-        _project(theta, f, hess, grad, rows, linear)
+    # Rows whose derivatives were extrapolated by a projection step (see _project): before such
+    # a row is declared converged or given up on, its derivatives are evaluated exactly.
+    approx = np.zeros(n, dtype=bool)
+    project = linear is not None and linear.size > 0
+    if linear is None:
+        linear = np.zeros(0, dtype=np.intp)
+    if project:
+        approx[_project(theta, f, hess, grad, rows, linear)] = True
     floor = np.zeros(n) if f_floor is None else f_floor
     active = np.isfinite(f) & (f > floor)
     mu = np.full(n, 1e-2)
@@ -187,14 +217,18 @@ def levenberg_marquardt(
         a0[:, eye] = np.where(held, 1.0, a0[:, eye])
         full_pred = -np.einsum("ni,ni->n", _solve(a0, rhs), gk)
         flat = (full_pred >= 0) & (full_pred <= ftol * fk) & (mu[idx] <= 1.0)
-        if flat.any():
+        recheck = idx[flat & approx[idx]]
+        flat &= ~approx[idx]
+        if flat.any() or recheck.size:
             converged[idx[flat]] = True
             active[idx[flat]] = False
-            keep = ~flat
+            if recheck.size:
+                _reevaluate(evaluate, theta, f, hess, grad, recheck, approx, mu, nu)
+            keep = ~flat & ~np.isin(idx, recheck)
             idx, th, hk, gk, fk = idx[keep], th[keep], hk[keep], gk[keep], fk[keep]
             step = step[keep]
             if idx.size == 0:
-                break
+                continue
         trials = np.clip(th[None] + mult * step[None], lower, upper)
         step = trials[_UNIT] - th
         # Zig-zagging Gauss-Newton steps in a curved valley: also try continuing the net
@@ -226,6 +260,10 @@ def levenberg_marquardt(
         # A damping this large means no descent direction is left: a (numerical) minimum.
         done = (accept & (gain <= ftol * fk)) | small_step | (accept & (f_best <= floor[idx]))
         done |= mu[idx] > 1e16
+        # No trial improved on extrapolated derivatives: evaluate them exactly and go on.
+        failed = ~accept & approx[idx]
+        recheck = idx[failed]
+        done &= ~failed
         acc = idx[accept]
         prev2[acc] = prev1[acc]
         prev1[acc] = theta[acc]
@@ -239,8 +277,11 @@ def levenberg_marquardt(
             f[refresh] = np.where(np.isfinite(f_new), f_new, np.inf)
             hess[refresh] = h_new
             grad[refresh] = g_new
-            if linear is not None and linear.size:
-                _project(theta, f, hess, grad, refresh, linear)
+            approx[refresh] = False
+            if project:
+                approx[_project(theta, f, hess, grad, refresh, linear)] = True
+        if recheck.size:
+            _reevaluate(evaluate, theta, f, hess, grad, recheck, approx, mu, nu)
         if on_iteration is not None:
             on_iteration(it)
     return LMResult(theta=theta, f=f, n_iter=n_iter, converged=converged)

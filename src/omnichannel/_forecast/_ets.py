@@ -26,6 +26,7 @@ __all__ = [
     "ETS_ERROR_TYPES",
     "ETS_SEASONAL_TYPES",
     "ETS_TREND_TYPES",
+    "ETSBounds",
     "ETSCriterion",
     "ETSErrorType",
     "ETSSeasonalType",
@@ -48,8 +49,14 @@ ETS_SEASONAL_TYPES: tuple[ETSSeasonalType, ...] = get_args(ETSSeasonalType)
 ETSCriterion = Literal["aicc", "aic", "bic"]
 #: Information criteria :class:`ETS` can select models by.
 ETS_CRITERIA: tuple[ETSCriterion, ...] = get_args(ETSCriterion)
+ETSBounds = Literal["usual", "admissible"]
+#: Parameter regions :class:`ETS` can search.
+ETS_BOUNDS: tuple[ETSBounds, ...] = get_args(ETSBounds)
 
 _FUNC = "ETS"
+#: Series of at most this many observations get ``_SHORT_STARTS`` optimiser runs by default.
+_SHORT_SERIES = 300
+_SHORT_STARTS = 3
 
 
 def _optional_choice(choices: tuple[str, ...]) -> Any:
@@ -80,8 +87,19 @@ def _positive_int(low: int) -> Any:
     return check
 
 
+def _optional_positive_int(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        check_int(value, attribute.name, func=_FUNC, low=1)
+
+
 def _criterion(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     check_choice(value, attribute.name, ETS_CRITERIA, func=_FUNC)
+
+
+def _bounds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_choice(value, attribute.name, ETS_BOUNDS, func=_FUNC)
 
 
 @attrs.frozen(kw_only=True)
@@ -99,10 +117,11 @@ class ETS:
     back to a simpler one (no season, then no trend, finally ``ETS(A,N,N)``).
 
     Parameters are estimated by maximum likelihood (the concentrated Gaussian likelihood of
-    statsmodels' ``ETSModel`` and R's ``forecast::ets``), jointly with the initial states, under
-    the traditional bounds ``0 < beta < alpha < 1``, ``0 < gamma < 1 - alpha``,
-    ``0.8 < phi < 0.98`` and, for seasonal trend models, the admissibility (forecastability)
-    condition. The recursion runs as one array operation per time step over a whole chunk of
+    statsmodels' ``ETSModel`` and R's ``forecast::ets``), jointly with the initial states, with
+    each of ``alpha``, ``beta``, ``gamma`` in ``[1e-4, 0.9999]``, ``0.8 <= phi <= 0.98`` and the
+    model forecastable (``bounds="admissible"``, the region statsforecast searches), or under the
+    traditional bounds ``0 < beta < alpha < 1``, ``0 < gamma < 1 - alpha`` of R's default
+    (``bounds="usual"``). The recursion runs as one array operation per time step over a whole chunk of
     series and every finite-difference copy of their parameters; a batched Levenberg-Marquardt
     optimiser updates all series at once.
 
@@ -125,15 +144,26 @@ class ETS:
         Steps per seasonal cycle, e.g. 7 for daily data with a weekly pattern.
     alpha, beta, gamma, phi : float, optional
         Hold the level, trend and season smoothing parameters or the damping parameter fixed
-        instead of estimating them (``0 <= beta <= alpha <= 1``, ``0 <= gamma <= 1 - alpha``,
-        ``0 < phi <= 1``). Only used by models with the component.
+        instead of estimating them (each in ``[0, 1]``, ``phi`` in ``(0, 1]``; with
+        ``bounds="usual"`` also ``beta <= alpha`` and ``gamma <= 1 - alpha``). Only used by
+        models with the component.
     criterion : {"aicc", "aic", "bic"}, default "aicc"
         Information criterion of the model selection.
+    bounds : {"admissible", "usual"}, default "admissible"
+        Region the smoothing parameters are searched in. ``"admissible"``: each of ``alpha``,
+        ``beta`` and ``gamma`` in ``[1e-4, 0.9999]`` by itself (``beta`` may exceed ``alpha``)
+        and the model forecastable (the roots of its characteristic polynomial inside the unit
+        circle), the region statsforecast's ``AutoETS`` optimiser searches. It admits a level
+        that barely moves under a slope that adapts (small ``alpha``, larger ``beta``), which the
+        traditional region rules out. ``"usual"``: the traditional bounds (R's
+        ``forecast::ets`` default), ``beta <= alpha`` and ``gamma <= 1 - alpha``.
     max_iter : int, default 25
         Maximum optimiser iterations per model and series.
-    n_starts : int, default 1
+    n_starts : int, optional
         Optimiser runs per model and series, from the best of several screened starting
-        points; more runs find better optima of the (multimodal) likelihood at proportional cost.
+        points; more runs find better optima of the (multimodal) likelihood at proportional
+        cost. By default 3 for series of at most 300 observations, whose likelihoods are the
+        flattest and whose fits are cheap, and 1 for longer ones.
     chunk_size : int, default 4096
         Series processed together; bounds memory (about ``chunk_size * n_time * 80`` bytes).
 
@@ -195,8 +225,9 @@ class ETS:
     gamma: float | None = attrs.field(default=None, validator=_optional_unit(0.0, 1.0))
     phi: float | None = attrs.field(default=None, validator=_optional_unit(1e-6, 1.0))
     criterion: ETSCriterion = attrs.field(default="aicc", validator=_criterion)
+    bounds: ETSBounds = attrs.field(default="admissible", validator=_bounds)
     max_iter: int = attrs.field(default=25, validator=_positive_int(1))
-    n_starts: int = attrs.field(default=1, validator=_positive_int(1))
+    n_starts: int | None = attrs.field(default=None, validator=_optional_positive_int)
     chunk_size: int = attrs.field(default=4096, validator=_positive_int(1))
 
     def __attrs_post_init__(self) -> None:
@@ -217,6 +248,8 @@ class ETS:
             fail("gamma is the seasonal smoothing parameter; it needs a seasonal model.")
         if self.phi is not None and (self.damped is False or self.trend == "none"):
             fail("phi is the damping parameter; it needs damped=True or damped unset.")
+        if self.bounds == "admissible":
+            return  # beta and gamma are bounded by themselves, not by alpha
         if self.alpha is not None:
             if self.beta is not None and self.beta > self.alpha:
                 fail(f"beta must be <= alpha; got beta={self.beta}, alpha={self.alpha}.")
@@ -265,7 +298,9 @@ class ETS:
 
     @property
     def _fixed(self) -> Fixed:
-        return Fixed(alpha=self.alpha, beta=self.beta, gamma=self.gamma, phi=self.phi)
+        return Fixed(
+            alpha=self.alpha, beta=self.beta, gamma=self.gamma, phi=self.phi, bounds=self.bounds
+        )
 
     # -- fitting -----------------------------------------------------------------------------
 
@@ -363,6 +398,10 @@ class ETS:
         last = len(specs) - 1
         usable[last] |= ~usable[:last].any(axis=0)
         score = np.full((len(specs), c), np.inf)
+        if self.n_starts is None:
+            starts = np.where(len_c <= _SHORT_SERIES, _SHORT_STARTS, 1)
+        else:
+            starts = np.full(c, self.n_starts)
         fits: dict[int, SpecFit] = {}
         for i, spec in enumerate(specs):
             sub = np.flatnonzero(usable[i])
@@ -379,7 +418,7 @@ class ETS:
                     sub,
                     max_iter=self.max_iter,
                     related=related,
-                    n_starts=self.n_starts,
+                    n_starts=starts,
                 )
                 fits[i] = fit
                 k = fit.layout.n_params

@@ -1,10 +1,14 @@
 """Maximum-likelihood estimation of one ETS model on many aligned series at once.
 
-The free parameters of a series are the smoothing parameters in the internal form of statsmodels'
-``ETSModel`` (``alpha``, ``beta* = beta / alpha``, ``gamma* = gamma / (1 - alpha)``, ``phi``), so
-the traditional region ``0 < beta < alpha``, ``0 < gamma < 1 - alpha``, ``0.8 < phi < 0.98``
-becomes a box; the initial level, trend and ``m - 1`` seasonal states (the last one normalises
-the season to sum 0, or ``m`` when multiplicative); and regression coefficients.
+The free parameters of a series are the smoothing parameters; the initial level, trend and
+``m - 1`` seasonal states (the last one normalises the season to sum 0, or ``m`` when
+multiplicative); and regression coefficients.
+
+Two parameter regions are supported. The traditional ("usual") one, ``0 < beta < alpha``,
+``0 < gamma < 1 - alpha``, ``0.8 < phi < 0.98``, becomes a box in the internal form of
+statsmodels' ``ETSModel`` (``alpha``, ``beta* = beta / alpha``, ``gamma* = gamma / (1 - alpha)``,
+``phi``). The "admissible" one bounds each of ``alpha``, ``beta``, ``gamma`` by itself (the box
+statsforecast's optimiser searches) and requires the model to be forecastable.
 
 The concentrated Gaussian likelihood of an ETS model is ``-n/2 (log(2 pi f / n) + 1)`` with
 ``f = sum(e^2)`` for additive errors and ``f = G^2 sum(eps^2)``, ``G`` the geometric mean of
@@ -20,8 +24,9 @@ the first, noisy seasonal estimate for years of daily data) and bias ``alpha`` a
 upwards. For the linear models the residuals are linear in the states (and in regression
 coefficients), so after every Jacobian the optimiser sets them to their exact least-squares
 values (variable projection); this removes the slow valley between a small ``alpha`` and the
-initial level. The ETS likelihood has local optima: each series starts from the best of three
-smoothing starts and the solutions of related models already fitted (screened in one pass).
+initial level. The ETS likelihood has local optima: each series starts from the best of four
+smoothing starts and the solutions of related models already fitted (screened in one pass),
+optionally running the optimiser from several of them.
 """
 
 from __future__ import annotations
@@ -51,12 +56,14 @@ BoolArray = NDArray[np.bool_]
 
 LOWER, UPPER = 1e-4, 0.9999
 PHI_LOWER, PHI_UPPER = 0.8, 0.98
-#: Starting values of the internal smoothing parameters (alpha, beta*, gamma*, phi).
-_START = {"alpha": 0.1, "beta": 0.1, "gamma": 0.05, "phi": 0.95}
-#: Further smoothing starts screened alongside: slow and fast adaptation.
+#: Starting values of the smoothing parameters.
+_START = {"alpha": 0.1, "beta": 0.01, "gamma": 0.045, "phi": 0.95}
+#: Further smoothing starts screened alongside: slow and fast adaptation, and a level that
+#: barely adapts under a slope that does (outside the usual bounds, clipped to them there).
 _ALT_STARTS = (
-    {"alpha": 0.01, "beta": 0.01, "gamma": 0.01, "phi": 0.98},
-    {"alpha": 0.3, "beta": 0.05, "gamma": 0.1, "phi": 0.9},
+    {"alpha": 0.01, "beta": 1e-4, "gamma": 0.01, "phi": 0.98},
+    {"alpha": 0.3, "beta": 0.015, "gamma": 0.07, "phi": 0.9},
+    {"alpha": 1e-3, "beta": 0.02, "gamma": 0.01, "phi": 0.95},
 )
 #: Relative floor of the residual sum of squares: exact fits keep a finite likelihood.
 _F_FLOOR = 1e-20
@@ -68,12 +75,16 @@ _FTOL = 1e-7
 
 @attrs.frozen
 class Fixed:
-    """Smoothing parameters held at given values (``None`` = estimated)."""
+    """Smoothing parameters held fixed (``None`` = estimated) and the region of the free ones.
+
+    ``bounds`` is ``"usual"`` or ``"admissible"`` (see the module docstring).
+    """
 
     alpha: float | None = None
     beta: float | None = None
     gamma: float | None = None
     phi: float | None = None
+    bounds: str = "usual"
 
 
 def n_active(lengths: IntArray, n_steps: int) -> IntArray:
@@ -101,11 +112,13 @@ class Layout:
         self.n_states = spec.n_states
         self.n_reg = n_reg
         self.p = self.n_smooth + self.n_states + n_reg
+        # Traditional bounds: beta and gamma are held as fractions of alpha and 1 - alpha.
+        self.relative = fixed.bounds == "usual"
         lower = np.full(self.p, -np.inf)
         upper = np.full(self.p, np.inf)
         for i, name in enumerate(self.smoothing):
             lo, hi = (PHI_LOWER, PHI_UPPER) if name == "phi" else (LOWER, UPPER)
-            if name == "alpha":
+            if name == "alpha" and self.relative:
                 # A fixed beta or gamma bounds alpha instead: beta <= alpha <= 1 - gamma.
                 if fixed.beta is not None and spec.trend:
                     lo = max(lo, fixed.beta)
@@ -136,12 +149,30 @@ class Layout:
         """Positions of the regression coefficients."""
         return slice(self.p - self.n_reg, self.p)
 
+    @property
+    def checks_admissibility(self) -> bool:
+        """Whether some points of the box are not forecastable and must be screened out."""
+        return self.spec.seasonal and (self.spec.trend or not self.relative)
+
     def start(self, n: int, values_by_name: dict[str, float] | None = None) -> FloatArray:
         """Return starting smoothing parameters ``(n, n_smooth)``, inside the box."""
         chosen = _START if values_by_name is None else values_by_name
-        values = np.array([chosen[name] for name in self.smoothing])
+        alpha = np.asarray(chosen["alpha"] if self.fixed.alpha is None else self.fixed.alpha)
+        values = np.array(
+            [self.internal(name, np.asarray(chosen[name]), alpha) for name in self.smoothing]
+        )
         values = np.clip(values, self.lower[: self.n_smooth], self.upper[: self.n_smooth])
         return np.broadcast_to(values, (n, self.n_smooth)).copy()
+
+    def internal(self, name: str, value: FloatArray, alpha: FloatArray) -> FloatArray:
+        """Return the internal form of the natural value of smoothing parameter ``name``."""
+        if not self.relative or name in ("alpha", "phi"):
+            return value
+        if name == "beta":
+            out: FloatArray = value / np.maximum(alpha, 1e-12)
+        else:
+            out = value / np.maximum(1.0 - alpha, 1e-12)
+        return out
 
     def smoothing_values(self, theta: FloatArray) -> dict[str, FloatArray]:
         """``alpha``, ``beta``, ``gamma``, ``phi`` in their natural form (any leading shape)."""
@@ -157,10 +188,10 @@ class Layout:
         spec = self.spec
         alpha = pick("alpha", 0.0)
         beta = pick("beta", 0.0) if spec.trend else np.zeros(shape)
-        if spec.trend and "beta" in self.smoothing:
+        if spec.trend and "beta" in self.smoothing and self.relative:
             beta = beta * alpha
         gamma = pick("gamma", 0.0) if spec.seasonal else np.zeros(shape)
-        if spec.seasonal and "gamma" in self.smoothing:
+        if spec.seasonal and "gamma" in self.smoothing and self.relative:
             gamma = gamma * (1.0 - alpha)
         phi = pick("phi", 1.0) if spec.damped else np.ones(shape)
         return {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi}
@@ -290,14 +321,16 @@ def _regression_start(y: FloatArray, lengths: IntArray, x: FloatArray) -> FloatA
 
 
 def admissible(spec: Spec, smooth: dict[str, FloatArray]) -> BoolArray:
-    """Forecastability of seasonal trend models (Hyndman, Akram & Archibald 2008).
+    """Forecastability of seasonal models (Hyndman, Akram & Archibald 2008).
 
-    Within the traditional bounds every other model is admissible; here the roots of the
-    characteristic polynomial (as in the R ``forecast`` package) must lie in the unit circle.
+    The roots of the characteristic polynomial (as in the R ``forecast`` package) must lie in
+    the unit circle. Non-seasonal models are forecastable everywhere in the box (``0 < alpha,
+    beta < 1``, ``0.8 <= phi <= 0.98``), and so are seasonal models without trend within the
+    traditional bounds.
     """
     alpha, beta, gamma, phi = (smooth[k] for k in ("alpha", "beta", "gamma", "phi"))
     n = alpha.shape[0]
-    if not (spec.trend and spec.seasonal) or n == 0:
+    if not spec.seasonal or n == 0:
         return np.ones(n, dtype=bool)
     m = spec.m
     deg = m + 1
@@ -356,7 +389,7 @@ class _Problem:
         f = res.sse
         if res.logsum is not None:
             f = f * np.exp(2.0 * res.logsum / np.maximum(lengths, 1))
-        if self.spec.trend and self.spec.seasonal:
+        if self.layout.checks_admissibility:
             for i in range(thetas.shape[0]):  # a handful of trial points
                 smooth = self.layout.smoothing_values(thetas[i])
                 f[i] = np.where(admissible(self.spec, smooth), f[i], np.inf)
@@ -399,7 +432,7 @@ class _Problem:
         else:
             f, hess, grad = c, jtj, jtr
         f = np.where(np.isfinite(f), f, np.inf)
-        if self.spec.trend and self.spec.seasonal:
+        if lay.checks_admissibility:
             smooth = lay.smoothing_values(theta)
             f = np.where(admissible(self.spec, smooth), f, np.inf)
         bad = ~np.isfinite(f)
@@ -427,15 +460,16 @@ def fit_spec(
     *,
     max_iter: int,
     related: tuple[SpecFit, ...] = (),
-    n_starts: int = 1,
+    n_starts: int | IntArray = 1,
 ) -> SpecFit:
     """Fit ``spec`` by maximum likelihood to the aligned series ``rows`` of a chunk.
 
     Candidate starts are the heuristic one, two other smoothing settings and the solutions of
     ``related`` models already fitted to the same chunk, translated to this model. They are
     screened by their objective in one pass; the optimiser runs from the best ``n_starts`` of
-    them per series (side by side, as extra rows) and keeps the best result: a guard against
-    the local optima of the ETS likelihood.
+    them per series (side by side, as extra rows; one count for all series or one per row of
+    ``lengths``) and keeps the best result: a guard against the local optima of the ETS
+    likelihood.
     """
     n_reg = 0 if x is None else x.shape[1]
     layout = Layout(spec, fixed, n_reg)
@@ -467,16 +501,18 @@ def fit_spec(
             starts.append(other)
     starts += [translate(src, layout, rows, theta0) for src in related]
     stacked = np.clip(np.stack(starts), layout.lower, layout.upper)
-    keep = min(n_starts, len(starts))
+    keep = np.clip(np.broadcast_to(np.asarray(n_starts), lengths.shape)[rows], 1, len(starts))
     if len(starts) > 1:
         f0 = problem.objective(stacked)
-        ranked = np.argsort(f0, axis=0, kind="stable")[:keep]  # (keep, k)
+        ranked = np.argsort(f0, axis=0, kind="stable")  # (starts, k)
     else:
         ranked = np.zeros((1, k), dtype=np.intp)
     # Starts of a series sit next to each other, which keeps lengths in decreasing order.
-    theta0 = stacked[ranked.T, np.arange(k)[:, None]].reshape(k * keep, -1)
     dup = np.repeat(np.arange(k), keep)
-    if keep > 1:
+    first = np.cumsum(keep) - keep  # first row of each series
+    rank = np.arange(dup.size) - first[dup]
+    theta0 = stacked[ranked[rank, dup], dup]
+    if dup.size > k:
         x_dup = None if x_hist is None else x_hist[:, :, dup]
         problem = _Problem(y_sub[:, dup], len_sub[dup], x_dup, layout)
     floor = _F_FLOOR * np.maximum(len_sub[dup], 1)
@@ -491,8 +527,10 @@ def fit_spec(
         f_floor=floor,
         linear=np.arange(layout.n_smooth, layout.p) if spec.linear else None,
     )
-    f = res.f.reshape(k, keep)
-    pick = np.arange(k) * keep + np.argmin(np.where(np.isfinite(f), f, np.inf), axis=1)
+    f = np.where(np.isfinite(res.f), res.f, np.inf)
+    # The best run of each series: sort by (series, objective) and take each series' first.
+    order = np.lexsort((f, dup))
+    pick = order[first]
     return SpecFit(
         spec=spec,
         layout=layout,
@@ -500,7 +538,7 @@ def fit_spec(
         theta=res.theta[pick],
         loglik=loglik_from_f(res.f[pick], len_sub),
         converged=res.converged[pick],
-        n_iter=res.n_iter.reshape(k, keep).sum(axis=1),
+        n_iter=np.bincount(dup, weights=res.n_iter, minlength=k).astype(np.intp),
     )
 
 
@@ -522,17 +560,14 @@ def translate(source: SpecFit, layout: Layout, rows: IntArray, default: FloatArr
     smooth = src_lay.smoothing_values(theta)
     new = out[found]
     for i, name in enumerate(layout.smoothing):
-        value = None
-        if name == "alpha":
-            value = smooth["alpha"]
-        elif name == "beta" and src_spec.trend:
-            value = smooth["beta"] / np.maximum(smooth["alpha"], 1e-12)
-        elif name == "gamma" and src_spec.season == spec.season:
-            value = smooth["gamma"] / np.maximum(1.0 - smooth["alpha"], 1e-12)
-        elif name == "phi" and src_spec.damped:
-            value = smooth["phi"]
-        if value is not None:
-            new[:, i] = value
+        carries = {
+            "alpha": True,
+            "beta": src_spec.trend,
+            "gamma": src_spec.season == spec.season,
+            "phi": src_spec.damped,
+        }
+        if carries[name]:
+            new[:, i] = layout.internal(name, smooth[name], smooth["alpha"])
     j, js = layout.n_smooth, src_lay.n_smooth
     new[:, j] = theta[:, js]
     if spec.trend and src_spec.trend:
