@@ -333,32 +333,33 @@ def test_default_starts_depend_on_series_length() -> None:
         np.testing.assert_array_equal(default.mean, explicit.mean)
 
 
-def test_admissible_bounds_keep_every_seasonal_fit_forecastable() -> None:
-    from omnichannel._forecast._ets_fit import admissible
+def _max_root(alpha: float, beta: float, gamma: float, phi: float, m: int) -> float:
+    """Largest root modulus of the ETS characteristic polynomial (as in R's ``forecast``)."""
+    coefs = [phi * (1 - alpha - gamma), alpha + beta - alpha * phi + gamma - 1]
+    coefs += [alpha + beta - alpha * phi] * (m - 2) + [alpha + beta - phi, 1.0]
+    return float(np.abs(np.roots(coefs[::-1])).max())
 
+
+def test_admissible_bounds_keep_every_seasonal_fit_forecastable() -> None:
     rng = np.random.default_rng(5)
     m = 4
     season = np.array([1.0, -2.0, 3.0, -2.0])
     ys = [10 + np.tile(season, 20) * s + rng.normal(0, 1 + s, 80) for s in (0.2, 1.0, 3.0)]
+    ys.append(10 + np.tile(season, 20) + np.linspace(0, 8, 80) ** 1.5 + rng.normal(0, 1, 80))
     for seasonal in ("add", "mul"):
-        for trend in ("none", "add"):
-            option = oc.ETS(
+        for trend, damped in (("none", None), ("add", False), ("add", True)):
+            fit = oc.ETS(
                 error="mul" if seasonal == "mul" else "add",
                 trend=trend,
-                damped=False if trend == "add" else None,
+                damped=damped,
                 seasonal=seasonal,
                 season_length=m,
-            )
-            fit = option.fit_predict(_panel(*ys), 4)
-            spec = Spec(option.error or "add", trend == "add", False, seasonal, m)  # type: ignore[arg-type]
-            smooth = {
-                "alpha": fit.alpha,
-                "beta": np.nan_to_num(fit.beta),
-                "gamma": fit.gamma,
-                "phi": np.ones(len(ys)),
-            }
-            assert admissible(spec, smooth).all()
-            assert np.all((fit.alpha >= 1e-4) & (fit.gamma >= 1e-4) & (fit.gamma <= 0.9999))
+            ).fit_predict(_panel(*ys), 4)
+            for i in range(len(ys)):
+                beta = 0.0 if np.isnan(fit.beta[i]) else fit.beta[i]
+                phi = 1.0 if np.isnan(fit.phi[i]) else fit.phi[i]
+                assert _max_root(fit.alpha[i], beta, fit.gamma[i], phi, m) <= 1 + 1e-8
+                assert 1e-4 <= fit.gamma[i] <= 0.9999
 
 
 def test_admissible_region_matches_statsforecast() -> None:

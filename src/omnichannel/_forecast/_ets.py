@@ -54,8 +54,11 @@ ETSBounds = Literal["usual", "admissible"]
 ETS_BOUNDS: tuple[ETSBounds, ...] = get_args(ETSBounds)
 
 _FUNC = "ETS"
-#: Series of at most this many observations get ``_SHORT_STARTS`` optimiser runs by default.
+#: By default, models with at most ``_FEW_PARAMS`` parameters fitted to series of at most
+#: ``_SHORT_SERIES`` observations get ``_SHORT_STARTS`` optimiser runs: there the likelihood is
+#: flattest (most local optima) and each run is cheap.
 _SHORT_SERIES = 300
+_FEW_PARAMS = 20
 _SHORT_STARTS = 3
 
 
@@ -121,9 +124,9 @@ class ETS:
     each of ``alpha``, ``beta``, ``gamma`` in ``[1e-4, 0.9999]``, ``0.8 <= phi <= 0.98`` and the
     model forecastable (``bounds="admissible"``, the region statsforecast searches), or under the
     traditional bounds ``0 < beta < alpha < 1``, ``0 < gamma < 1 - alpha`` of R's default
-    (``bounds="usual"``). The recursion runs as one array operation per time step over a whole chunk of
-    series and every finite-difference copy of their parameters; a batched Levenberg-Marquardt
-    optimiser updates all series at once.
+    (``bounds="usual"``). The recursion runs as one array operation per time step over a whole
+    chunk of series and every finite-difference copy of their parameters; a batched
+    Levenberg-Marquardt optimiser updates all series at once.
 
     With regressors (``panel.x``) the model is a regression with ETS errors,
     ``y = x @ coef + u`` with ``u`` an additive-error ETS process: the coefficients are estimated
@@ -162,8 +165,8 @@ class ETS:
     n_starts : int, optional
         Optimiser runs per model and series, from the best of several screened starting
         points; more runs find better optima of the (multimodal) likelihood at proportional
-        cost. By default 3 for series of at most 300 observations, whose likelihoods are the
-        flattest and whose fits are cheap, and 1 for longer ones.
+        cost. By default 3 for series of at most 300 observations and models of at most 20
+        parameters (whose likelihoods are the flattest and whose fits are cheap), else 1.
     chunk_size : int, default 4096
         Series processed together; bounds memory (about ``chunk_size * n_time * 80`` bytes).
 
@@ -398,10 +401,6 @@ class ETS:
         last = len(specs) - 1
         usable[last] |= ~usable[:last].any(axis=0)
         score = np.full((len(specs), c), np.inf)
-        if self.n_starts is None:
-            starts = np.where(len_c <= _SHORT_SERIES, _SHORT_STARTS, 1)
-        else:
-            starts = np.full(c, self.n_starts)
         fits: dict[int, SpecFit] = {}
         for i, spec in enumerate(specs):
             sub = np.flatnonzero(usable[i])
@@ -418,7 +417,7 @@ class ETS:
                     sub,
                     max_iter=self.max_iter,
                     related=related,
-                    n_starts=starts,
+                    n_starts=self._starts(spec, q, len_c),
                 )
                 fits[i] = fit
                 k = fit.layout.n_params
@@ -447,6 +446,15 @@ class ETS:
                 scale=scale[rows[local]],
                 converged=fit.converged[chosen],
             )
+
+    def _starts(self, spec: Spec, n_reg: int, lengths: IntArray) -> IntArray:
+        """Optimiser runs per series for one model."""
+        if self.n_starts is not None:
+            return np.full(lengths.size, self.n_starts, dtype=np.intp)
+        few = Layout(spec, self._fixed, n_reg).n_params <= _FEW_PARAMS
+        short = lengths <= _SHORT_SERIES
+        out: IntArray = np.where(short & few, _SHORT_STARTS, 1).astype(np.intp)
+        return out
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ class Layout:
     @property
     def checks_admissibility(self) -> bool:
         """Whether some points of the box are not forecastable and must be screened out."""
-        return self.spec.seasonal and (self.spec.trend or not self.relative)
+        return self.spec.seasonal and self.spec.trend
 
     def start(self, n: int, values_by_name: dict[str, float] | None = None) -> FloatArray:
         """Return starting smoothing parameters ``(n, n_smooth)``, inside the box."""
@@ -321,31 +321,50 @@ def _regression_start(y: FloatArray, lengths: IntArray, x: FloatArray) -> FloatA
 
 
 def admissible(spec: Spec, smooth: dict[str, FloatArray]) -> BoolArray:
-    """Forecastability of seasonal models (Hyndman, Akram & Archibald 2008).
+    """Forecastability of seasonal trend models (Hyndman, Akram & Archibald 2008).
 
     The roots of the characteristic polynomial (as in the R ``forecast`` package) must lie in
-    the unit circle. Non-seasonal models are forecastable everywhere in the box (``0 < alpha,
-    beta < 1``, ``0.8 <= phi <= 0.98``), and so are seasonal models without trend within the
-    traditional bounds.
+    the unit circle. The other models are forecastable everywhere in the box ``0 < alpha, beta,
+    gamma < 1``, ``0.8 <= phi <= 0.98``: their admissible regions are linear inequalities
+    (``0 < alpha < 2``, ``0 < beta < 4 - 2 alpha``; ``max(-m alpha, 0) < gamma < 2 - alpha``
+    without trend) that contain it.
     """
     alpha, beta, gamma, phi = (smooth[k] for k in ("alpha", "beta", "gamma", "phi"))
     n = alpha.shape[0]
-    if not spec.seasonal or n == 0:
+    if not (spec.trend and spec.seasonal) or n == 0:
         return np.ones(n, dtype=bool)
     m = spec.m
     deg = m + 1
-    coefs = np.empty((n, deg))
+    coefs = np.empty((n, deg + 1))
     coefs[:, 0] = phi * (1 - alpha - gamma)
     coefs[:, 1] = alpha + beta - alpha * phi + gamma - 1
     coefs[:, 2:m] = (alpha + beta - alpha * phi)[:, None]
     coefs[:, m] = alpha + beta - phi
-    companion = np.zeros((n, deg, deg))
-    companion[:, np.arange(1, deg), np.arange(deg - 1)] = 1.0
-    companion[:, :, -1] = -coefs
+    coefs[:, deg] = 1.0
     finite = np.isfinite(coefs).all(axis=1)
-    companion[~finite] = 0.0
-    radius = np.abs(np.linalg.eigvals(companion)).max(axis=1)
-    ok: BoolArray = finite & (radius <= 1 + 1e-10)
+    coefs[~finite] = 0.0
+    # Roots within 1 + 1e-10 (R's tolerance) are the roots of p((1 + 1e-10) z) inside the circle.
+    coefs *= (1.0 + 1e-10) ** np.arange(deg + 1)
+    ok: BoolArray = finite & _schur_stable(coefs)
+    return ok
+
+
+def _schur_stable(coefs: FloatArray) -> BoolArray:
+    """Whether every root of each polynomial lies strictly inside the unit circle.
+
+    ``coefs`` is ``(n, d + 1)``, lowest degree first. The Schur-Cohn test reduces each polynomial
+    one degree at a time, ``(c_d p(z) - c_0 z^d p(1/z)) / z``, and needs ``|c_0| < |c_d|`` at
+    every step: ``d`` array operations over all polynomials and ``O(d^2)`` work each, where the
+    eigenvalues of a companion matrix cost ``O(d^3)`` (``d`` is 53 for weekly seasons).
+    """
+    c = coefs.copy()
+    ok = np.ones(c.shape[0], dtype=bool)
+    for d in range(c.shape[1] - 1, 0, -1):
+        lead, const = c[:, d], c[:, 0]
+        ok &= np.abs(const) < np.abs(lead)
+        reduced = lead[:, None] * c[:, 1 : d + 1] - const[:, None] * c[:, d - 1 :: -1][:, :d]
+        top = np.abs(reduced[:, -1])
+        c = reduced / np.where(top > 0, top, 1.0)[:, None]  # rescale: no overflow
     return ok
 
 
