@@ -144,8 +144,34 @@ def node_label(hierarchy: Hierarchy, node: int) -> str:
     return f"level {row['level']!r}" + (f", {ids}" if ids else "")
 
 
+class _PlanReconciler:
+    """What every reconciler shares: reconciling base values through its prepared plan."""
+
+    __slots__ = ()
+
+    def _prepare(
+        self,
+        hierarchy: Hierarchy,
+        *,
+        residuals: FloatArray | None = None,
+        history: FloatArray | None = None,
+    ) -> Plan:
+        raise NotImplementedError
+
+    def _reconcile(
+        self,
+        base: FloatArray,
+        hierarchy: Hierarchy,
+        *,
+        residuals: FloatArray | None = None,
+        history: FloatArray | None = None,
+    ) -> FloatArray:
+        """Reconciled bottom values ``(n_bottom, m)`` of base values ``(n_nodes, m)``."""
+        return self._prepare(hierarchy, residuals=residuals, history=history).apply(base)
+
+
 @attrs.frozen
-class BottomUp:
+class BottomUp(_PlanReconciler):
     """Bottom-up reconciliation: keep the bottom base forecasts and sum them up.
 
     Examples
@@ -184,17 +210,6 @@ class BottomUp:
         n_agg = hierarchy.n_aggregated
         return Plan(hierarchy, lambda base: np.array(base[n_agg:], dtype=np.float64))
 
-    def _reconcile(
-        self,
-        base: FloatArray,
-        hierarchy: Hierarchy,
-        *,
-        residuals: FloatArray | None = None,
-        history: FloatArray | None = None,
-    ) -> FloatArray:
-        """Reconciled bottom values ``(n_bottom, m)`` of base values ``(n_nodes, m)``."""
-        return self._prepare(hierarchy, residuals=residuals, history=history).apply(base)
-
 
 def _check_history(history: object, hierarchy: Hierarchy, method: str) -> FloatArray:
     if history is None:
@@ -221,7 +236,7 @@ def _equal_split(num: FloatArray, den: FloatArray, count: FloatArray) -> FloatAr
 
 
 @attrs.frozen
-class TopDown:
+class TopDown(_PlanReconciler):
     """Top-down reconciliation: split the top forecast down a strictly nested hierarchy.
 
     Parameters
@@ -295,17 +310,6 @@ class TopDown:
         root = hierarchy.bottom_nodes[0]
         return Plan(hierarchy, lambda base: shares[:, None] * base[root])
 
-    def _reconcile(
-        self,
-        base: FloatArray,
-        hierarchy: Hierarchy,
-        *,
-        residuals: FloatArray | None = None,
-        history: FloatArray | None = None,
-    ) -> FloatArray:
-        """Reconciled bottom values ``(n_bottom, m)`` of base values ``(n_nodes, m)``."""
-        return self._prepare(hierarchy, residuals=residuals, history=history).apply(base)
-
 
 def _forecast_proportions(base: FloatArray, hierarchy: Hierarchy) -> FloatArray:
     starts = hierarchy.level_starts
@@ -353,7 +357,7 @@ def _check_nonnegative(instance: object, attribute: object, value: object) -> No
 
 
 @attrs.frozen
-class MinTrace:
+class MinTrace(_PlanReconciler):
     """MinTrace (MinT) reconciliation: the coherent forecasts of minimum total error variance.
 
     The bottom values are ``G yhat`` with ``G = (S' W^-1 S)^-1 S' W^-1`` (Wickramasuriya,
@@ -444,17 +448,6 @@ class MinTrace:
                 cov.shrinkage,
             )
         return Plan(hierarchy, solver.bottom, cov.shrinkage)
-
-    def _reconcile(
-        self,
-        base: FloatArray,
-        hierarchy: Hierarchy,
-        *,
-        residuals: FloatArray | None = None,
-        history: FloatArray | None = None,
-    ) -> FloatArray:
-        """Reconciled bottom values ``(n_bottom, m)`` of base values ``(n_nodes, m)``."""
-        return self._prepare(hierarchy, residuals=residuals, history=history).apply(base)
 
 
 Reconciler: TypeAlias = BottomUp | TopDown | MinTrace
