@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._exceptions import InvalidParameterError
+from .._html import html_table
 from .._plotting import new_axes
 from ._models import AttributionModel
 
@@ -167,8 +168,7 @@ class Attribution:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>Attribution</b> ({self.name})</p>"
-        return head + self.summary().to_html(index=False, float_format=lambda x: f"{x:,.4g}")
+        return html_table(self.summary(), "Attribution", f"({self.name})")
 
     def plot(self, ax: Any = None, *, metric: str = "conversions") -> Any:
         """Bar chart of the credit per channel, with interval whiskers when available.

@@ -8,6 +8,7 @@ import attrs
 import pandas as pd
 
 from .._exceptions import InvalidParameterError
+from .._html import html_table
 from .._plotting import new_axes
 
 __all__ = ["Allocation"]
@@ -170,10 +171,7 @@ class Allocation:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{self!r}</b></p>"
-        return head + self.summary().head(20).to_html(
-            index=False, float_format=lambda x: f"{x:,.4g}"
-        )
+        return html_table(self.summary().head(20), repr(self))
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of units and expected sales per location.

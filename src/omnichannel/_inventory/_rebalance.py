@@ -26,6 +26,7 @@ from scipy import optimize
 
 from .._exceptions import InvalidParameterError, SchemaError
 from .._frames import STOCK
+from .._html import html_table
 from .._plotting import new_axes
 from .._validation import (
     Column,
@@ -798,10 +799,7 @@ class Rebalance:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{self!r}</b></p>"
-        return head + self.to_frame().head(20).to_html(
-            index=False, float_format=lambda x: f"{x:,.4g}"
-        )
+        return html_table(self.to_frame().head(20), repr(self))
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of stock per location before and after the transfers.

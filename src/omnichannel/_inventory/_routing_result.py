@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .._html import html_table
 from .._plotting import new_axes, require_matplotlib
 
 __all__ = ["Routing", "RoutingComparison"]
@@ -247,8 +248,7 @@ class Routing:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{self!r}</b></p>"
-        return head + self.summary().to_html(index=False, float_format=lambda x: f"{x:,.4g}")
+        return html_table(self.summary(), repr(self))
 
 
 @attrs.frozen(eq=False)

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._exceptions import InvalidParameterError
+from .._html import html_table
 from .._plotting import new_axes
 from ._simulation_kernels import QUANTILES
 
@@ -281,8 +282,7 @@ class PolicySimulation:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{self!r}</b></p>"
-        return head + self.summary().to_html(index=False, float_format=lambda x: f"{x:,.4g}")
+        return html_table(self.summary(), repr(self))
 
     def plot(self, ax: Any = None, *, product: object = None, location: object = None) -> Any:
         """Fan chart of the net inventory over time: median, 50% and 90% bands, and the mean.

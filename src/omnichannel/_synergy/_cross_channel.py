@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from .._exceptions import InvalidParameterError, SchemaError
+from .._html import html_table
 from .._plotting import new_axes
 from .._validation import (
     Column,
@@ -208,8 +209,7 @@ class CrossChannelResult:
         return f"CrossChannelResult({len(self._effects)} effects: {shown or 'none'})"
 
     def _repr_html_(self) -> str:
-        body = self.to_frame().to_html(index=False, float_format=lambda x: f"{x:,.4g}")
-        return f"<p><b>CrossChannelResult</b></p>{body}"
+        return html_table(self.to_frame(), "CrossChannelResult")
 
     def plot(self, ax: Any = None, *, what: str = "effects") -> Any:
         """Forest plot of the effects, or the event study's leads and lags.

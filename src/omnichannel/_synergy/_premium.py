@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .._exceptions import InvalidParameterError, SchemaError
+from .._html import html_table
 from .._plotting import new_axes
 from .._validation import (
     as_generator,
@@ -510,8 +511,7 @@ class PremiumResult:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>PremiumResult</b> ({self.method}, {self.estimand})</p>"
-        return head + self.to_frame().to_html(index=False, float_format=lambda x: f"{x:,.4g}")
+        return html_table(self.to_frame(), "PremiumResult", f"({self.method}, {self.estimand})")
 
     def plot(self, ax: Any = None) -> Any:
         """Love plot: absolute standardised mean difference per covariate, before and after.

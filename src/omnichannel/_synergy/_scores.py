@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._exceptions import InvalidParameterError, OmnichannelError
+from .._html import html_table
 from .._plotting import new_axes
 
 __all__ = [
@@ -704,8 +705,7 @@ class SynergyScores:
         )
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>SynergyScores</b> ({self.source})</p>"
-        return head + self.summary().to_html(index=False, float_format=lambda x: f"{x:,.4g}")
+        return html_table(self.summary(), "SynergyScores", f"({self.source})")
 
     def plot(self, ax: Any = None, *, column: str = "shapley_interaction") -> Any:
         """Heatmap of one pair column over channel x channel (diverging colours around zero).
