@@ -223,9 +223,16 @@ def _node_codes(
 
 
 def _build_demand(
-    frame: pd.DataFrame,
+    frame: object,
 ) -> tuple[IntArray, IntArray, npt.NDArray[Any], npt.NDArray[Any], _Demand]:
     """Nodes sorted by (product, location) and their demand representation."""
+    if not isinstance(frame, pd.DataFrame):
+        raise SchemaError(
+            f"demand must be a pandas DataFrame; got {type(frame).__name__}. Build one with "
+            "columns ['product', 'location', 'mean', 'family'] (plus 'variance'), quantile "
+            "columns such as 'q0.1', 'q0.5', 'q0.9', or ['product', 'location', 'sample', "
+            "'quantity'] for sample paths."
+        )
     if "sample" in frame.columns:
         return _build_samples(frame)
     qcols = [str(c) for c in frame.columns if _QUANTILE.match(str(c))]
@@ -437,13 +444,6 @@ def _per_node(frame: pd.DataFrame, rows: IntArray, column: str, default: float) 
 
 
 def _problem(supply: object, demand: object, economics: object, constraints: object) -> _Problem:
-    if not isinstance(demand, pd.DataFrame):
-        raise SchemaError(
-            f"demand must be a pandas DataFrame; got {type(demand).__name__}. Build one with "
-            "columns ['product', 'location', 'mean', 'family'] (plus 'variance'), quantile "
-            "columns such as 'q0.1', 'q0.5', 'q0.9', or ['product', 'location', 'sample', "
-            "'quantity'] for sample paths."
-        )
     sku, loc, products, locations, rep = _build_demand(demand)
     n = sku.size
     n_sku = len(products)

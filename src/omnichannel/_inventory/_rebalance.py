@@ -173,13 +173,6 @@ def _codes(values: pd.Series[Any], labels: npt.NDArray[Any]) -> IntArray:
 def _nodes(
     stock: object, demand: object, economics: object, returns: object, horizon: int | None
 ) -> _Nodes:
-    if not isinstance(demand, pd.DataFrame):
-        raise SchemaError(
-            f"demand must be a pandas DataFrame; got {type(demand).__name__}. Build one with "
-            "columns ['product', 'location', 'mean', 'family'] (plus 'variance'), quantile "
-            "columns such as 'q0.1', 'q0.5', 'q0.9', or ['product', 'location', 'sample', "
-            "'quantity'] for sample paths."
-        )
     sku, loc, products, locations, rep = _build_demand(demand)
     n = sku.size
     check_frame(stock, STOCK)
