@@ -56,6 +56,7 @@ from ._forecast._count import COUNT_FAMILIES, CountFamily, CountModel
 from ._forecast._demand import forecast_demand
 from ._forecast._ets import (
     ETS,
+    ETS_BOUNDS,
     ETS_CRITERIA,
     ETS_ERROR_TYPES,
     ETS_SEASONAL_TYPES,
@@ -199,6 +200,7 @@ __all__ = [
     "ALLOCATION_METHODS",
     "COUNT_FAMILIES",
     "ETS",
+    "ETS_BOUNDS",
     "ETS_CRITERIA",
     "ETS_ERROR_TYPES",
     "ETS_SEASONAL_TYPES",

@@ -22,6 +22,7 @@ from ._ets_result import ETSFit
 
 __all__ = [
     "ETS",
+    "ETS_BOUNDS",
     "ETS_CRITERIA",
     "ETS_ERROR_TYPES",
     "ETS_SEASONAL_TYPES",
