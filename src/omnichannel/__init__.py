@@ -70,8 +70,6 @@ from ._forecast._ets import (
 from ._forecast._hierarchy import LEVEL_SPECS, Hierarchy, LevelSpec
 from ._forecast._intermittent import SBA, TSB, Croston
 from ._forecast._metrics import (
-    FORECAST_METRICS,
-    ForecastMetric,
     bias,
     coverage,
     mae,
@@ -81,7 +79,6 @@ from ._forecast._metrics import (
     rmse,
     rmsse,
     scaled_pinball_loss,
-    score_forecasts,
     wrmsse,
 )
 from ._forecast._naive import SeasonalNaive
@@ -99,6 +96,7 @@ from ._forecast._reconcile import (
 )
 from ._forecast._reconcile_frames import reconcile_forecasts
 from ._forecast._result import DemandForecast
+from ._forecast._scoring import FORECAST_METRICS, ForecastMetric, score_forecasts
 from ._frames import (
     FRAME_KINDS,
     FrameKind,

@@ -87,7 +87,7 @@ class Backtest:
         >>> "mase" in bt.scores().columns
         True
         """
-        from ._metrics import score_forecasts
+        from ._scoring import score_forecasts
 
         keys = ["level", *self.ids]
         group = [str(b) for b in ([by] if isinstance(by, str) else by)]
