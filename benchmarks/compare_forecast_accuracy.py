@@ -239,7 +239,13 @@ def main() -> None:
         "--origins",
         type=int,
         default=1,
-        help="forecast origins, each one horizon before the next (scores averaged)",
+        help="forecast origins, each --step dates before the next (scores averaged)",
+    )
+    parser.add_argument(
+        "--step",
+        type=int,
+        default=None,
+        help="dates between origins; default one horizon, so hold-out windows do not overlap",
     )
     args = parser.parse_args()
     loaders = {
@@ -258,10 +264,10 @@ def main() -> None:
         model = oc.ETS(season_length=season, bounds=args.bounds, n_starts=args.n_starts)
         tables, cpu_ours, cpu_theirs = [], 0.0, 0.0
         for k in range(args.origins):
-            # Origins step back by one horizon: the hold-out windows do not overlap.
-            cut = dates.iloc[-horizon * (k + 1) - 1]
+            step = args.step or horizon
+            cut = dates.iloc[-horizon - step * k - 1]
             train = frame[frame["date"] <= cut]
-            test = frame[(frame["date"] > cut) & (frame["date"] <= dates.iloc[-horizon * k - 1])]
+            test = frame[(frame["date"] > cut) & (frame["date"] <= dates.iloc[-step * k - 1])]
             print(
                 f"\n== {name}: {train.groupby(list(ids)).ngroups} bottom series, "
                 f"{train['date'].nunique()} training dates up to {cut.date()}, horizon {horizon}, "
