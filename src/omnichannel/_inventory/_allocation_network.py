@@ -2,8 +2,8 @@
 
 :func:`allocate_inventory` hands the problem here when ``supply`` has a ``source`` column, when
 ``lanes`` are given, when ``constraints`` has ``max_units_total``, or for ``method="lp"``. The
-single-DC model of :mod:`._allocation` (demand, economics, per-node constraints, candidate packs)
-is reused unchanged; this module adds the DCs, the lanes and the capacities, builds the pack-level
+single-DC model (demand, economics and per-node constraints of :mod:`._allocation_problem`,
+candidate packs of :mod:`._allocation`) is reused unchanged; this module adds the DCs, the lanes and the capacities, builds the pack-level
 problem of :mod:`._allocation_flow`, solves it and assembles the result.
 """
 
@@ -21,14 +21,10 @@ from .._exceptions import InvalidParameterError, SchemaError
 from .._validation import Column, FrameSchema, check_frame, fail_at_rows, short_repr
 from ._allocation import (
     _BASELINES,
-    _SUPPLY,
     _baseline,
     _candidates,
-    _integral,
     _node_frame,
     _per_sku_sum,
-    _Problem,
-    _problem,
     _profit_parts,
     _single_pack,
     _Solution,
@@ -42,6 +38,7 @@ from ._allocation_flow import (
     solve_dual,
     solve_lp,
 )
+from ._allocation_problem import _SUPPLY, _integral, _Problem, _problem
 from ._allocation_result import Allocation
 
 __all__ = ["LANES", "allocate_network"]

@@ -36,7 +36,8 @@ from .._validation import (
     check_real,
     fail_at_rows,
 )
-from ._allocation import (
+from ._allocation_kernels import TAIL
+from ._allocation_problem import (
     _ECONOMICS,
     _build_demand,
     _Demand,
@@ -44,7 +45,6 @@ from ._allocation import (
     _lookup,
     _per_node,
 )
-from ._allocation_kernels import TAIL
 
 __all__ = ["Rebalance", "rebalance"]
 
