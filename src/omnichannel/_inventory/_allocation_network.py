@@ -3,8 +3,9 @@
 :func:`allocate_inventory` hands the problem here when ``supply`` has a ``source`` column, when
 ``lanes`` are given, when ``constraints`` has ``max_units_total``, or for ``method="lp"``. The
 single-DC model (demand, economics and per-node constraints of :mod:`._allocation_problem`,
-candidate packs of :mod:`._allocation`) is reused unchanged; this module adds the DCs, the lanes and the capacities, builds the pack-level
-problem of :mod:`._allocation_flow`, solves it and assembles the result.
+candidate packs of :mod:`._allocation`) is reused unchanged; this module adds the DCs, the lanes
+and the capacities, builds the pack-level problem of :mod:`._allocation_flow`, solves it and
+assembles the result.
 """
 
 from __future__ import annotations
