@@ -50,10 +50,8 @@ def tourism() -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int
     return frame, ("state", "region", "purpose"), levels, 4, 8, "QS"
 
 
-def tourism_monthly() -> tuple[
-    pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int, int, str
-]:
-    """Monthly visitor nights of 76 regions nested in 27 zones and 7 states; last 12 months held out.
+def tourism_monthly() -> tuple[pd.DataFrame, tuple[str, ...], list[tuple[str, ...]], int, int, str]:
+    """Monthly visitor nights of 76 regions in 27 zones and 7 states; last 12 months held out.
 
     The file numbers its 240 months from 0; they are dated from January 1998 here, which only
     labels them.
