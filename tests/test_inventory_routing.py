@@ -186,6 +186,15 @@ def _brute_force(orders: pd.DataFrame, nodes: pd.DataFrame, stock: pd.DataFrame)
     return best_cost
 
 
+def test_flow_consolidation_keeps_stock_after_merging_one_line_twice() -> None:
+    # In this instance the consolidation moves one line's unit into a node that already ships
+    # that line, then moves both of its rows on together: the stock check must add them up.
+    orders, nodes, stock = _instance(578)
+    res = oc.route_orders(orders, nodes=nodes, stock=stock, policy="flow")
+    _check_invariants(res, orders, nodes, stock)
+    assert res.units_shipped == _max_units(orders, nodes, stock)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_optimal_matches_brute_force_on_tiny_instances(seed: int) -> None:
     orders, nodes, stock = _instance(

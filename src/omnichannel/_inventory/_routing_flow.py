@@ -271,10 +271,14 @@ def consolidate(
                         continue
                     moving = [r for r in rows if r[2] == src]
                     total = sum(r[3] for r in moving)
+                    # Per product: after a merge a line can hold two rows at the same node.
+                    by_product: dict[int, int] = {}
+                    for r in moving:
+                        by_product[r[1]] = by_product.get(r[1], 0) + r[3]
                     for dst in used:
                         if dst == src or cap[dst] < total:
                             continue
-                        if all(left[r[1], dst] >= r[3] for r in moving):
+                        if all(left[p, dst] >= u for p, u in by_product.items()):
                             for r in moving:
                                 left[r[1], src] += r[3]
                                 left[r[1], dst] -= r[3]
