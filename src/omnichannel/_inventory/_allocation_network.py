@@ -39,7 +39,7 @@ from ._allocation_flow import (
     solve_dual,
     solve_lp,
 )
-from ._allocation_problem import _SUPPLY, _integral, _Problem, _problem
+from ._allocation_problem import _SUPPLY, _integral, _Problem, _problem, _supply_units
 from ._allocation_result import Allocation
 
 __all__ = ["LANES", "allocate_network"]
@@ -94,19 +94,7 @@ def _sources(
 ) -> tuple[_Problem, npt.NDArray[Any], bool, IntArray, IntArray]:
     named = "source" in supply.columns
     check_frame(supply, _SOURCE_SUPPLY if named else _SUPPLY)
-    qty = supply["quantity"].to_numpy(dtype=float)
-    _fail_supply(qty < 0, supply, "supply['quantity']", "is negative", "Supply must be >= 0 units.")
-    _fail_supply(
-        ~_integral(qty), supply, "supply['quantity']", "is not a whole number", "Round it first."
-    )
-    res = supply["reserve"].to_numpy(dtype=float) if "reserve" in supply.columns else 0.0 * qty
-    _fail_supply(
-        (res < 0) | ~_integral(res) | (res > qty),
-        supply,
-        "supply['reserve']",
-        "is not a whole number in [0, quantity]",
-        "Hold back between 0 and the quantity on hand.",
-    )
+    qty, res = _supply_units(supply, _fail_supply)
     if named:
         src_code, src_labels = pd.factorize(supply["source"], sort=True)
         sources = np.asarray(src_labels, dtype=object)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 import attrs
@@ -419,6 +420,36 @@ def _per_node(frame: pd.DataFrame, rows: IntArray, column: str, default: float) 
     return np.where(np.isnan(out), default, out)
 
 
+def _supply_units(supply: pd.DataFrame, fail: Callable[..., None]) -> tuple[FloatArray, FloatArray]:
+    """Check and return the ``quantity`` and ``reserve`` (0 when absent) of a supply frame."""
+    qty = supply["quantity"].to_numpy(dtype=float)
+    fail(qty < 0, supply, "supply['quantity']", "is negative", "Supply must be >= 0 units.")
+    fail(~_integral(qty), supply, "supply['quantity']", "is not a whole number", "Round it first.")
+    res = supply["reserve"].to_numpy(dtype=float) if "reserve" in supply.columns else 0.0 * qty
+    fail(
+        (res < 0) | ~_integral(res) | (res > qty),
+        supply,
+        "supply['reserve']",
+        "is not a whole number in [0, quantity]",
+        "Hold back between 0 and the quantity on hand.",
+    )
+    return qty, res
+
+
+def _economics_rows(economics: pd.DataFrame, labels: _Labels) -> IntArray:
+    """Return the row of ``economics`` that prices each demand node; every node must have one."""
+    rows, _ = _lookup(
+        economics, "economics", labels.products, labels.locations, labels.sku, labels.loc
+    )
+    if (rows < 0).any():
+        i = int(np.flatnonzero(rows < 0)[0])
+        raise SchemaError(
+            f"economics has no row for {int((rows < 0).sum())} demand node(s); first "
+            f"{labels(i)}. Add a row per location (or per product and location)."
+        )
+    return rows
+
+
 def _problem(supply: object, demand: object, economics: object, constraints: object) -> _Problem:
     sku, loc, products, locations, rep = _build_demand(demand)
     n = sku.size
@@ -434,19 +465,7 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
             f"({short_repr(sorted(map(str, supply['source'].unique())))}); call "
             "allocate_inventory(..., lanes=...) to allocate from several DCs with lane costs."
         )
-    qty = supply["quantity"].to_numpy(dtype=float)
-    _fail_at(qty < 0, supply, "supply['quantity']", "is negative", "Supply must be >= 0 units.")
-    _fail_at(
-        ~_integral(qty), supply, "supply['quantity']", "is not a whole number", "Round it first."
-    )
-    res = supply["reserve"].to_numpy(dtype=float) if "reserve" in supply.columns else 0 * qty
-    _fail_at(
-        (res < 0) | ~_integral(res) | (res > qty),
-        supply,
-        "supply['reserve']",
-        "is not a whole number in [0, quantity]",
-        "Hold back between 0 and the quantity on hand.",
-    )
+    qty, res = _supply_units(supply, _fail_at)
     sup_code = pd.Index(products).get_indexer(supply["product"])
     order = np.argsort(sup_code, kind="stable")
     _check_unique(
@@ -472,13 +491,7 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
     # Economics.
     check_frame(economics, _ECONOMICS)
     assert isinstance(economics, pd.DataFrame)
-    rows, _ = _lookup(economics, "economics", products, locations, sku, loc)
-    if (rows < 0).any():
-        i = int(np.flatnonzero(rows < 0)[0])
-        raise SchemaError(
-            f"economics has no row for {int((rows < 0).sum())} demand node(s); first "
-            f"{node_label(i)}. Add a row per location (or per product and location)."
-        )
+    rows = _economics_rows(economics, node_label)
     margin = _per_node(economics, rows, "unit_margin", 0.0)
     overage = _per_node(economics, rows, "overage_cost", 0.0)
     penalty = _per_node(economics, rows, "shortage_penalty", 0.0)

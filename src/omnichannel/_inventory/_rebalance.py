@@ -41,8 +41,9 @@ from ._allocation_problem import (
     _ECONOMICS,
     _build_demand,
     _Demand,
+    _economics_rows,
     _integral,
-    _lookup,
+    _Labels,
     _per_node,
 )
 
@@ -193,14 +194,7 @@ def _nodes(
     on_hand[stock_node] = qty.astype(np.int64)
     check_frame(economics, _ECONOMICS)
     assert isinstance(economics, pd.DataFrame)
-    rows, _ = _lookup(economics, "economics", products, locations, sku, loc)
-    if (rows < 0).any():
-        i = int(np.flatnonzero(rows < 0)[0])
-        raise SchemaError(
-            f"economics has no row for {int((rows < 0).sum())} demand node(s); first "
-            f"product={products[sku[i]]!r}, location={locations[loc[i]]!r}. Add a row per "
-            "location (or per product and location)."
-        )
+    rows = _economics_rows(economics, _Labels(products, locations, sku, loc))
     back = np.zeros(n, dtype=np.int64)
     if returns is not None:
         check_frame(returns, _RETURNS)
