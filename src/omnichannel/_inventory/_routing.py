@@ -267,7 +267,7 @@ def _result(
     sort = np.lexsort((np.nan_to_num(dist, nan=np.inf), is_short, all_line))
     location = np.empty(all_line.size, dtype=object)
     location[:n_done] = prob.node_labels[node] if n_done else []
-    location[n_done:] = None
+    location[n_done:] = np.nan  # shown as NaN by pandas 2 and 3 alike
     row_order = prob.line_order[all_line]
     frame = pd.DataFrame(
         {
