@@ -10,7 +10,7 @@ from scipy import stats
 
 import omnichannel as oc
 from omnichannel._forecast._base import SeriesPanel
-from omnichannel._forecast._count import count_ppf
+from omnichannel._forecast._count_shared import count_ppf
 
 # ------------------------------------------------------------------------------------------
 # count_ppf against scipy

@@ -13,7 +13,7 @@ from scipy import stats
 
 import omnichannel as oc
 from omnichannel._forecast._base import SeriesPanel
-from omnichannel._forecast._count import fit_uplift, history
+from omnichannel._forecast._count_shared import fit_uplift, history
 
 DATA = Path(__file__).parent / "data"
 HORIZON = 14

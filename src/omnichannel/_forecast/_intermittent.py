@@ -31,15 +31,13 @@ from scipy import special
 
 from .._validation import check_int
 from ._base import FittedSeries, SeriesPanel
-from ._count import (
-    _check_alpha,
-    _check_bounds,
+from ._count import _check_alpha, _check_bounds, time_major
+from ._count_shared import (
     _check_x,
     block_slices,
     count_ppf,
     fit_uplift,
     history,
-    time_major,
     uplift_factor,
 )
 
@@ -642,9 +640,9 @@ class Croston:
     size with the smoothed mean and the in-sample variance of the size errors (``1 +`` negative
     binomial for integer series, gamma otherwise). Negative values (returns) count as no demand.
     Regressors (``panel.x``) act as a multiplicative uplift ``exp(x' beta)``, with ``beta``
-    pooled over series by :func:`~omnichannel._forecast._count.fit_uplift`: the method runs on
-    the de-uplifted history and the forecast is multiplied by the future uplift (first raising
-    the demand probability, up to 1, then the size).
+    pooled over series by :func:`~omnichannel._forecast._count_shared.fit_uplift`: the method
+    runs on the de-uplifted history and the forecast is multiplied by the future uplift (first
+    raising the demand probability, up to 1, then the size).
 
     Parameters
     ----------

@@ -21,7 +21,7 @@ from scipy import special
 
 from .._validation import check_int
 from ._base import FittedSeries, SeriesPanel
-from ._count import _check_x, fit_uplift, history, uplift_factor
+from ._count_shared import _check_x, fit_uplift, history, uplift_factor
 
 __all__ = ["FittedSeasonalNaive", "SeasonalNaive"]
 
@@ -41,9 +41,9 @@ class SeasonalNaive:
     values uses the standard deviation of its values as ``sigma``.
 
     Regressors (``panel.x``) enter as a multiplicative uplift ``exp(x' beta)`` with ``beta``
-    pooled over series (see :func:`~omnichannel._forecast._count.fit_uplift`, with a fixed effect
-    per series and season): the method repeats the de-uplifted season and multiplies by the
-    future uplift, so a promotion last week is not copied into next week.
+    pooled over series (see :func:`~omnichannel._forecast._count_shared.fit_uplift`, with a
+    fixed effect per series and season): the method repeats the de-uplifted season and
+    multiplies by the future uplift, so a promotion last week is not copied into next week.
 
     Parameters
     ----------
