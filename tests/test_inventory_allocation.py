@@ -215,7 +215,9 @@ def test_greedy_equals_milp(
     for f, g in zip(inst, before, strict=True):
         pd.testing.assert_frame_equal(f, g)
     a, b = greedy.expected_profit, milp.expected_profit
-    assert abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    # The greedy is exact; HiGHS may stop within its default absolute MIP gap (1e-6) of it.
+    assert a >= b - 1e-9 * max(1.0, abs(b))
+    assert a - b <= 1e-6 + 1e-9 * max(1.0, abs(b))
     frame = greedy.to_frame()
     q = frame["quantity"].to_numpy()
     pack = int(cons["pack_size"].iloc[0])
