@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 import omnichannel as oc
 
@@ -173,7 +174,7 @@ def peer(
     return out.reset_index(drop=True), cpu
 
 
-def scores(
+def series_scores(
     history: pd.DataFrame,
     test: pd.DataFrame,
     forecasts: pd.DataFrame,
@@ -181,11 +182,10 @@ def scores(
     levels: list[tuple[str, ...]],
     season: int,
 ) -> pd.DataFrame:
-    """MASE and RMSSE per series, averaged within each level, for every forecast column."""
-    rows = []
+    """MASE and RMSSE of every series and forecast column (NaN where the scale is zero)."""
+    parts = []
     for level in levels:
         cols = list(level)
-        name = "/".join(cols) or "total"
 
         def agg(frame: pd.DataFrame, cols: list[str] = cols) -> pd.DataFrame:
             grouped = frame.groupby([*cols, "date"], sort=True)["quantity"].sum().reset_index()
@@ -209,21 +209,59 @@ def scores(
             err = merged.assign(e=merged[column] - merged["quantity"])
             mae = err.groupby("unique_id")["e"].apply(lambda e: np.mean(np.abs(e)))
             mse = err.groupby("unique_id")["e"].apply(lambda e: np.mean(e**2))
-            ok_a = mase_scale.reindex(mae.index) > 0
-            ok_r = rmsse_scale.reindex(mse.index) > 0
-            rows.append(
-                {
-                    "level": name,
-                    "model": column,
-                    "series": len(mae),
-                    "mase": float((mae[ok_a] / mase_scale.reindex(mae.index)[ok_a]).mean()),
-                    "rmsse": float(
-                        np.sqrt(mse[ok_r] / rmsse_scale.reindex(mse.index)[ok_r]).mean()
-                    ),
-                }
+            a_scale = mase_scale.reindex(mae.index)
+            r_scale = rmsse_scale.reindex(mse.index)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "level": "/".join(cols) or "total",
+                        "unique_id": mae.index,
+                        "model": column,
+                        "mase": (mae / a_scale).where(a_scale > 0).to_numpy(),
+                        "rmsse": np.sqrt(mse / r_scale).where(r_scale > 0).to_numpy(),
+                    }
+                )
             )
-    table = pd.DataFrame(rows)
-    return table.pivot_table(index="level", columns="model", values=["mase", "rmsse"], sort=False)
+    return pd.concat(parts, ignore_index=True)
+
+
+def scores(per_series: pd.DataFrame) -> pd.DataFrame:
+    """MASE and RMSSE averaged within each level, one column per forecast."""
+    return per_series.pivot_table(
+        index="level", columns="model", values=["mase", "rmsse"], sort=False
+    )
+
+
+def paired_difference(per_series: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per level: mean MASE difference ours - theirs with a 95% t interval over series.
+
+    Each series' difference is first averaged over the origins, so the interval treats series,
+    not (series, origin) pairs, as independent. Levels with one series get no interval.
+    """
+    both = pd.concat(per_series, ignore_index=True)
+    wide = both.pivot_table(
+        index=["level", "unique_id"], columns="model", values="mase", aggfunc="mean", sort=False
+    )
+    diff = (wide["ours"] - wide["theirs"]).dropna().rename("diff").reset_index()
+    rows = []
+    for level, group in diff.groupby("level", sort=False):
+        d = group["diff"].to_numpy()
+        half = (
+            stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+            if d.size > 1
+            else np.nan
+        )
+        rows.append(
+            {
+                "level": level,
+                "series": d.size,
+                "ours - theirs": d.mean(),
+                "95% low": d.mean() - half,
+                "95% high": d.mean() + half,
+                "ours better": float((d < 0).mean()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("level")
 
 
 def main() -> None:
@@ -260,7 +298,7 @@ def main() -> None:
         frame = complete(frame, ids, freq)
         dates = frame["date"].drop_duplicates().sort_values()
         model = oc.ETS(season_length=season, bounds=args.bounds, n_starts=args.n_starts)
-        tables, cpu_ours, cpu_theirs = [], 0.0, 0.0
+        tables, all_series, cpu_ours, cpu_theirs = [], [], 0.0, 0.0
         for k in range(args.origins):
             step = args.step or horizon
             cut = dates.iloc[-horizon - step * k - 1]
@@ -280,9 +318,11 @@ def main() -> None:
             mine, cpu = ours(train, ids, levels, season, horizon, args.method, model)
             cpu_ours += cpu
             both = mine.merge(theirs, on=["unique_id", "ds"], how="inner")
-            table = scores(train, test, both, ids, levels, season)
+            per_series = series_scores(train, test, both, ids, levels, season)
+            table = scores(per_series)
             print(table.round(3).to_string())
             tables.append(table)
+            all_series.append(per_series)
         if not tables:
             continue
         print(
@@ -294,6 +334,8 @@ def main() -> None:
             mean = sum(tables[1:], tables[0]) / len(tables)
             print(f"mean over {len(tables)} origins:")
             print(mean.round(3).to_string())
+        print("MASE difference per series (negative: ours more accurate), mean over origins:")
+        print(paired_difference(all_series).round(4).to_string())
 
 
 if __name__ == "__main__":
