@@ -44,7 +44,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: Units whose probability of selling is below this are never candidates (a truncated tail).
+#: A node's candidates end with the pack holding the first unit whose probability of selling is
+#: below this (a truncated tail); that pack's later units count as unsold.
 TAIL = 1e-12
 #: Standard deviations below the mean where the left tail is negligible in double precision.
 _LEFT_SD = 10.0
@@ -204,7 +205,15 @@ def candidate_packs(
         if emit.any():
             out_node.append(rows[emit])
             out_value.append(running[emit])
-        done = (u >= high_a) | (boundary & ~emit) | (candidate & (s < TAIL))
+        tail = candidate & (s < TAIL)
+        cut = tail & ~boundary
+        if cut.any():
+            # Finish the pack the tail cuts into: its remaining units almost surely go unsold.
+            at = np.flatnonzero(cut)
+            final = running[at] - cost_a[at] * (pack_a[at] - (u - low_a[at]) % pack_a[at])
+            out_node.append(rows[at[final > 0.0]])
+            out_value.append(final[final > 0.0])
+        done = (u >= high_a) | (boundary & ~emit) | tail
         running = np.where(boundary, 0.0, running)
         if done.any():
             keep = ~done
