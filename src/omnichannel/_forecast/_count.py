@@ -28,15 +28,17 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from .._exceptions import InvalidParameterError
-from .._validation import check_choice, check_int, check_real, short_repr
+from .._validation import check_choice, check_int, check_real
 from ._base import FittedSeries, SeriesPanel
 from ._count_shared import (
+    _check_alpha,
+    _check_bounds,
     _check_x,
     block_slices,
     count_ppf,
     fit_uplift,
     history,
+    time_major,
     uplift_factor,
 )
 
@@ -106,20 +108,6 @@ def _initial_level(z: FloatArray, observed: BoolArray, start: IntArray, window: 
     overall = np.where(total > 0, z.sum(axis=1) / np.maximum(total, 1), 0.0)
     level = (np.where(first, z, 0.0).sum(axis=1) + overall) / (count + 1.0)
     return np.asarray(level, dtype=np.float64)
-
-
-def time_major(
-    a: npt.NDArray[Any], rows: IntArray, dtype: type[np.generic] = np.float64
-) -> npt.NDArray[Any]:
-    """``a[rows].T`` as a contiguous ``(T, len(rows))`` array of ``dtype``.
-
-    Copied in tiles of rows: a plain transpose of a large block misses the cache on every
-    element, while a tile's rows and columns both stay cached.
-    """
-    out: npt.NDArray[Any] = np.empty((a.shape[1], rows.size), dtype=dtype)
-    for lo in range(0, rows.size, 128):
-        out[:, lo : lo + 128] = a[rows[lo : lo + 128]].T
-    return out
 
 
 def _blocks_by_start(start: IntArray, n_time: int) -> Iterator[tuple[IntArray, IntArray]]:
@@ -422,26 +410,6 @@ def _dispersion(y: FloatArray, fitted: FloatArray) -> FloatArray:
 
 # ------------------------------------------------------------------------------------------
 # the option object and its fitted panel
-
-
-def _check_bounds(value: object, owner: str) -> tuple[float, float]:
-    ok = False
-    if isinstance(value, tuple) and len(value) == 2:
-        lo = check_real(value[0], "bounds[0]", func=owner, low=0.0, low_open=True, high=1.0)
-        hi = check_real(value[1], "bounds[1]", func=owner, low=0.0, low_open=True, high=1.0)
-        ok = lo < hi
-    if not ok:
-        raise InvalidParameterError(
-            f"The 'bounds' parameter of {owner} must be a tuple (low, high) with "
-            f"0 < low < high <= 1. Got {short_repr(value)} instead."
-        )
-    return float(value[0]), float(value[1])  # type: ignore[index]
-
-
-def _check_alpha(value: object, owner: str, name: str = "alpha") -> float | None:
-    if value is None:
-        return None
-    return check_real(value, name, func=owner, low=0.0, high=1.0, low_open=True)
 
 
 @attrs.frozen

@@ -4,19 +4,23 @@
 :class:`~omnichannel.CountModel` and the intermittent families (:class:`~omnichannel.Croston`,
 :class:`~omnichannel.SBA`, :class:`~omnichannel.TSB`); :func:`fit_uplift` is the pooled
 fixed-effects Poisson regression every family uses for regressors (with :func:`uplift_factor`
-and the regressor check ``_check_x``); :func:`history` and :func:`block_slices` are the history
-helpers. Users: ``_count`` (CountModel), ``_intermittent`` (Croston, SBA, TSB) and ``_naive``.
+and the regressor check ``_check_x``); :func:`history`, :func:`block_slices` and
+:func:`time_major` are the history helpers; ``_check_alpha`` and ``_check_bounds`` check the
+smoothing options. Users: ``_count`` (CountModel), ``_intermittent`` (Croston, SBA, TSB) and
+``_naive``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
 from .._exceptions import InvalidParameterError
+from .._validation import check_real, short_repr
 from ._base import SeriesPanel
 
 __all__ = [
@@ -24,11 +28,13 @@ __all__ = [
     "count_ppf",
     "fit_uplift",
     "history",
+    "time_major",
     "uplift_factor",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
 
 #: Series per block of the time-step kernels: a block's state stays in the CPU cache.
 BLOCK = 4096
@@ -294,3 +300,37 @@ def _large_ppf(u: FloatArray, mean: FloatArray, size: FloatArray, inv_k: FloatAr
         fix[~pois] = stats.nbinom.ppf(uu[~pois], kk[~pois], kk[~pois] / (kk[~pois] + mm[~pois]))
         x[missed] = fix
     return x
+
+
+def time_major(
+    a: npt.NDArray[Any], rows: IntArray, dtype: type[np.generic] = np.float64
+) -> npt.NDArray[Any]:
+    """``a[rows].T`` as a contiguous ``(T, len(rows))`` array of ``dtype``.
+
+    Copied in tiles of rows: a plain transpose of a large block misses the cache on every
+    element, while a tile's rows and columns both stay cached.
+    """
+    out: npt.NDArray[Any] = np.empty((a.shape[1], rows.size), dtype=dtype)
+    for lo in range(0, rows.size, 128):
+        out[:, lo : lo + 128] = a[rows[lo : lo + 128]].T
+    return out
+
+
+def _check_bounds(value: object, owner: str) -> tuple[float, float]:
+    ok = False
+    if isinstance(value, tuple) and len(value) == 2:
+        lo = check_real(value[0], "bounds[0]", func=owner, low=0.0, low_open=True, high=1.0)
+        hi = check_real(value[1], "bounds[1]", func=owner, low=0.0, low_open=True, high=1.0)
+        ok = lo < hi
+    if not ok:
+        raise InvalidParameterError(
+            f"The 'bounds' parameter of {owner} must be a tuple (low, high) with "
+            f"0 < low < high <= 1. Got {short_repr(value)} instead."
+        )
+    return float(value[0]), float(value[1])  # type: ignore[index]
+
+
+def _check_alpha(value: object, owner: str, name: str = "alpha") -> float | None:
+    if value is None:
+        return None
+    return check_real(value, name, func=owner, low=0.0, high=1.0, low_open=True)

@@ -31,13 +31,15 @@ from scipy import special
 
 from .._validation import check_int
 from ._base import FittedSeries, SeriesPanel
-from ._count import _check_alpha, _check_bounds, time_major
 from ._count_shared import (
+    _check_alpha,
+    _check_bounds,
     _check_x,
     block_slices,
     count_ppf,
     fit_uplift,
     history,
+    time_major,
     uplift_factor,
 )
 
