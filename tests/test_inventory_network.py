@@ -337,13 +337,11 @@ def test_single_sourced_products_reduce_to_the_single_dc_greedy(seed: int) -> No
     assert _close(res.expected_profit, plain.expected_profit)
     node = res.to_frame().groupby(["product", "location"], sort=True)["quantity"].sum()
     np.testing.assert_array_equal(node.to_numpy(), plain.to_frame()["quantity"].to_numpy())
-    # The shadow price per unit agrees with the single-DC greedy's where the DC has free units;
-    # with all of its units reserved the network reports NaN, the single-DC model the value of a
-    # first unit.
-    free = single[single["quantity"] > single["reserve"]]
-    pairs = list(zip(free["product"], free["source"], strict=True))
+    # The shadow price per unit agrees with the single-DC greedy's, also where every unit of the
+    # DC is reserved (the value of a first unit).
+    pairs = list(zip(single["product"], single["source"], strict=True))
     got = res.by_source().set_index(["product", "source"]).loc[pairs, "shadow_price"]
-    want = plain.summary().set_index("product").loc[free["product"], "shadow_price"]
+    want = plain.summary().set_index("product").loc[single["product"], "shadow_price"]
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), atol=1e-9)
 
 
@@ -364,10 +362,8 @@ def test_shadow_and_capacity_prices_are_what_one_more_unit_adds(seed: int) -> No
         gain = oc.allocate_inventory(
             more, demand, constraints=constraints, **kwargs
         ).expected_profit  # type: ignore[arg-type]
+        # Every DC has lanes, so every DC has a price, also one with nothing to ship.
         price = prices[row["source"], row["product"]]
-        if np.isnan(price):  # the DC has nothing of the product to ship
-            assert row["quantity"] - row["reserve"] == 0
-            continue
         assert gain - base == pytest.approx(price, abs=1e-8)
     cap = res.by_location().dropna(subset=["max_units_total"])
     for loc, price in zip(cap["location"], cap["capacity_price"], strict=True):
@@ -375,6 +371,34 @@ def test_shadow_and_capacity_prices_are_what_one_more_unit_adds(seed: int) -> No
         more.loc[more["location"] == loc, "max_units_total"] += 1
         gain = oc.allocate_inventory(supply, demand, constraints=more, **kwargs).expected_profit  # type: ignore[arg-type]
         assert gain - base == pytest.approx(price, abs=1e-8)
+
+
+def test_a_dc_with_every_unit_reserved_prices_its_first_unit() -> None:
+    demand = pd.DataFrame(
+        {"product": "P1", "location": ["S1", "S2"], "mean": 30.0, "family": "poisson"}
+    )
+    economics = pd.DataFrame({"location": ["S1", "S2"], "unit_margin": 5.0, "overage_cost": 1.0})
+    supply = pd.DataFrame(
+        {"source": ["north", "south"], "product": "P1", "quantity": [6, 20], "reserve": [6, 0]}
+    )
+    lanes = pd.DataFrame(
+        {
+            "source": ["north", "north", "south", "south"],
+            "location": ["S1", "S2"] * 2,
+            "cost_per_unit": [0.1, 0.2, 0.6, 0.3],
+        }
+    )
+    res = oc.allocate_inventory(supply, demand, economics=economics, lanes=lanes)
+    prices = res.by_source().set_index("source")["shadow_price"]
+    assert res.by_source().set_index("source").loc["north", "shipped"] == 0
+    for source in ("north", "south"):
+        more = supply.assign(quantity=supply["quantity"] + (supply["source"] == source))
+        gain = oc.allocate_inventory(more, demand, economics=economics, lanes=lanes)
+        assert gain.expected_profit - res.expected_profit == pytest.approx(prices[source], abs=1e-9)
+    # Demand far exceeds supply, so a unit at the north is worth more than one at the south:
+    # it reaches S1 on the cheapest lane.
+    assert prices["north"] > prices["south"] > 0
+    assert res.summary().loc[0, "shadow_price"] == pytest.approx(prices["north"])
 
 
 def test_a_split_node_and_its_prices_by_hand() -> None:
@@ -499,7 +523,16 @@ def test_nodes_without_supply_get_a_row_without_source() -> None:
     empty = frame[frame["product"] == "P1"]
     assert empty["source"].isna().all()
     assert (empty["quantity"] == 0).all()
-    assert res.by_source().query("product == 'P1'")["shadow_price"].isna().all()
+    # A DC without the product still prices its first unit: what that unit would earn.
+    prices = res.by_source().set_index(["product", "source"])["shadow_price"]
+    for source in ("DC0", "DC1"):
+        more = supply.copy()
+        more.loc[(more["product"] == "P1") & (more["source"] == source), "quantity"] = 1
+        gain = oc.allocate_inventory(
+            more, demand, economics=economics, constraints=constraints, lanes=lanes
+        ).expected_profit
+        assert prices["P1", source] > 0
+        assert gain - res.expected_profit == pytest.approx(prices["P1", source], abs=1e-8)
 
 
 # ---------------------------------------------------------------------------------------------

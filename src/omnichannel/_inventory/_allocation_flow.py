@@ -611,7 +611,8 @@ def marginal_prices(pk: Packs, ship: IntArray) -> tuple[FloatArray, FloatArray]:
     the sink by keeping the pack, by adding it to a node (next pack's value less the lane), or
     by taking over a pack another DC ships to a node (freeing that DC's pack); a full location
     is passed by removing another node's last pack there (freeing its DC's pack). Per pack of
-    the SKU; NaN for a DC that cannot ship the SKU.
+    the SKU; NaN for a DC without a lane to the SKU's nodes. A DC with no pack to spare is
+    priced too when ``pk`` gives its lanes a finite cost.
     """
     k = pk.n_src
     tol = 1e-12 * _scale(pk)
@@ -632,7 +633,7 @@ def marginal_prices(pk: Packs, ship: IntArray) -> tuple[FloatArray, FloatArray]:
         pk.el_value[np.clip(start + free - 1, 0, top)] if pk.el_value.size else 0.0,
         np.inf,
     )
-    usable = np.isfinite(pk.cost) & (pk.budget[pk.node_sku] > 0)
+    usable = np.isfinite(pk.cost)
     src_of = pk.node_sku[:, None] * k + np.arange(k)[None, :]
     loc_node = n_src_nodes + pk.node_loc
     used_loc = np.bincount(pk.node_loc, weights=(q * pk.pack).astype(float), minlength=pk.n_loc)
@@ -674,7 +675,9 @@ def marginal_prices(pk: Packs, ship: IntArray) -> tuple[FloatArray, FloatArray]:
     target[tau] = 0.0
     to_sink = _relax(target, head, tail, weight, tol)
     supply = -to_sink[:n_src_nodes].reshape(pk.n_sku, k)
-    supply = np.where(pk.budget > 0, np.maximum(supply, 0.0), np.nan)
+    reach = np.zeros((pk.n_sku, k), dtype=bool)
+    np.logical_or.at(reach, pk.node_sku, usable)
+    supply = np.where(reach, np.maximum(supply, 0.0), np.nan)
     # From the sink: a location holding units, a DC with spare packs (edges reversed).
     origin = np.full(tau + 1, np.inf)
     origin[tau] = 0.0

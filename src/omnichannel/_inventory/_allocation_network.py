@@ -81,7 +81,7 @@ class _Network:
     named: bool  # whether supply has a 'source' column
     supply: IntArray  # (n_sku, K) units
     reserve: IntArray  # (n_sku, K)
-    lane: FloatArray  # (n_nodes, K) per unit; nan where not needed
+    lane: FloatArray  # (n_nodes, K) per unit; nan where no lane was given
     cap: FloatArray  # (n_loc,) units; inf when uncapped
 
     @property
@@ -131,7 +131,11 @@ def _sources(
 def _lanes(
     lanes: object, prob: _Problem, sources: npt.NDArray[Any], named: bool, spare: IntArray
 ) -> FloatArray:
-    """Lane cost per unit for every (node, DC) that can ship (spare > 0); NaN elsewhere."""
+    """Lane cost per unit for every (node, DC) lane given; NaN where there is none.
+
+    A DC with units to ship (spare > 0) needs a lane to each of the product's nodes. Lanes of
+    DCs with nothing to ship are kept too: they price one more unit at that DC.
+    """
     k = sources.size
     need = spare[prob.sku] > 0
     if lanes is None:
@@ -142,7 +146,7 @@ def _lanes(
                 "['source', 'location', 'cost_per_unit'] (optionally 'product'); use cost 0 "
                 "where moving stock costs nothing."
             )
-        return np.where(need, 0.0, np.nan)
+        return np.zeros((prob.n_nodes, k))
     if not named:
         raise SchemaError(
             "lanes name the DC of each lane, so supply needs a 'source' column naming the DC "
@@ -195,7 +199,7 @@ def _lanes(
             f"{'and product ' if per_product else ''}(every DC holding a product needs a lane to "
             "each of its demand locations)."
         )
-    return np.where(need, lane, np.nan)
+    return lane
 
 
 def _capacity(constraints: object, prob: _Problem) -> FloatArray:
@@ -257,16 +261,22 @@ def _network(
     return _Network(prob, sources, named, units, kept, lane, cap)
 
 
-def _packs(net: _Network, forced_units: IntArray | None = None) -> Packs:
+def _packs(
+    net: _Network, forced_units: IntArray | None = None, *, every_lane: bool = False
+) -> Packs:
     """Build the pack-level problem; lane costs are kept relative to the cheapest usable lane.
 
     With ``forced_units`` every node gets exactly that quantity (used to route a baseline's
-    quantities at least lane cost): it is all forced, and nothing is free.
+    quantities at least lane cost): it is all forced, and nothing is free. With
+    ``every_lane`` the lanes of DCs without a whole pack to ship are usable too, so that
+    :func:`marginal_prices` can price one more pack there; the budgets stay what the DCs hold.
     """
     prob = net.prob
     pack_sku = prob.pack[prob.sku_start[:-1]] if prob.n_nodes else np.ones(0, dtype=np.int64)
     budget = net.spare // np.maximum(pack_sku, 1)[:, None]
-    usable = (net.spare[prob.sku] >= prob.pack[:, None]) & ~np.isnan(net.lane)
+    usable = ~np.isnan(net.lane)
+    if not every_lane:
+        usable &= net.spare[prob.sku] >= prob.pack[:, None]
     lane_u = np.where(usable, net.lane, np.inf)
     cheapest = lane_u.min(axis=1) if prob.n_nodes else np.zeros(0)
     shift = np.where(np.isfinite(cheapest), cheapest, 0.0)
@@ -377,7 +387,9 @@ def allocate_network(
     if method in _BASELINES:
         gap = float((best - profit.sum()) / max(abs(best), 1e-12))
     if exact:
-        prices = marginal_prices(pk, optimum.ship)
+        # DCs holding no whole pack still have a price, the value of their first pack.
+        idle = ~np.isnan(net.lane) & (net.spare[prob.sku] < prob.pack[:, None])
+        prices = marginal_prices(_packs(net, every_lane=True) if idle.any() else pk, optimum.ship)
     else:
         prices = (np.full((pk.n_sku, pk.n_src), np.nan), np.full(pk.n_loc, np.nan))
     return _result(net, pk, shown, optimum, prices, ship, sales, leftover, profit, gap)
@@ -408,7 +420,9 @@ def _baseline_ship(net: _Network, method: str) -> IntArray:
 
 
 def _cheapest(net: _Network) -> FloatArray:
-    lane = np.where(np.isnan(net.lane), np.inf, net.lane)
+    """Per node, the cheapest lane from a DC with units to ship (0 when none)."""
+    can_ship = ~np.isnan(net.lane) & (net.spare[net.prob.sku] > 0)
+    lane = np.where(can_ship, net.lane, np.inf)
     low = lane.min(axis=1)
     return np.where(np.isfinite(low), low, 0.0)
 

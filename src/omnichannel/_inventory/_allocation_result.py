@@ -113,8 +113,10 @@ class Allocation:
         ``marginal_value`` (per unit, net of its lane, of the least valuable last pack the DC
         ships above the minimums) and ``shadow_price`` (the dual price of the DC's supply, per
         unit: what one more unit at that DC is worth to the optimum, up to ties where the
-        marginal unit would change which DC serves a node; 0 when the DC keeps stock back, NaN
-        for a DC without the product and for the MILP and the baselines).
+        marginal unit would change which DC serves a node; 0 when the DC keeps stock back).
+        A DC with nothing of the product to ship is priced too, at what its first unit would
+        earn; the price is NaN only for a DC without a lane to the product's locations, and
+        for the MILP and the baselines.
 
         Raises
         ------
