@@ -37,6 +37,8 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _TRAJECTORY_PATHS = 1000
 # Values buffered before the trajectory quantiles are computed (8 bytes each).
 _BUFFER_VALUES = 4_000_000
+# Relative slack for comparing an inventory position with a reorder point.
+_POSITION_SLACK = 1e-9
 
 
 @attrs.frozen(eq=False)
@@ -110,11 +112,14 @@ _PATH_FIELDS = (
 def _order(plan: Plan, position: FloatArray) -> FloatArray:
     if plan.kind == BASE_STOCK:
         return np.maximum(plan.first - position, 0.0)
+    # Fractional stock makes a position that equals the reorder point (16/3 - 7/3 = 3) round
+    # to either side of it; within the slack it counts as at the reorder point.
+    slack = _POSITION_SLACK * np.maximum(1.0, np.maximum(np.abs(position), np.abs(plan.first)))
+    below = position <= plan.first + slack
     if plan.kind == S_S:
-        return np.where(position <= plan.first, plan.second - position, 0.0)
-    below = position <= plan.first
+        return np.where(below, plan.second - position, 0.0)
     if plan.multiples:
-        batches = np.floor((plan.first - position) / plan.second) + 1.0
+        batches = np.floor((plan.first - position + slack) / plan.second) + 1.0
         return np.where(below, batches * plan.second, 0.0)
     return np.where(below, plan.second, 0.0)
 
