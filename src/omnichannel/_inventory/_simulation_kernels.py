@@ -37,8 +37,10 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _TRAJECTORY_PATHS = 1000
 # Values buffered before the trajectory quantiles are computed (8 bytes each).
 _BUFFER_VALUES = 4_000_000
-# Relative slack for comparing an inventory position with a reorder point.
-_POSITION_SLACK = 1e-9
+# Relative slack for comparing stock quantities computed in floating point: fractional stock
+# split by weights leaves rounding dust that must not count as a transfer, a stockout or a
+# position above the reorder point.
+_SLACK = 1e-9
 
 
 @attrs.frozen(eq=False)
@@ -114,7 +116,7 @@ def _order(plan: Plan, position: FloatArray) -> FloatArray:
         return np.maximum(plan.first - position, 0.0)
     # Fractional stock makes a position that equals the reorder point (16/3 - 7/3 = 3) round
     # to either side of it; within the slack it counts as at the reorder point.
-    slack = _POSITION_SLACK * np.maximum(1.0, np.maximum(np.abs(position), np.abs(plan.first)))
+    slack = _SLACK * np.maximum(1.0, np.maximum(np.abs(position), np.abs(plan.first)))
     below = position <= plan.first + slack
     if plan.kind == S_S:
         return np.where(below, plan.second - position, 0.0)
@@ -225,9 +227,10 @@ def run(plan: Plan, demand: FloatArray, *, keep_paths: bool) -> Outcome:
             on += moving
             moving[:] = 0.0
             if t > 0 and t % plan.move_every == 0:
-                target = _targets(plan, on)
-                sent = np.maximum(on - target, 0.0)
-                moved_in = np.maximum(target - on, 0.0)
+                gap = on - _targets(plan, on)
+                gap[np.abs(gap) <= _SLACK * np.maximum(1.0, np.abs(on))] = 0.0
+                sent = np.maximum(gap, 0.0)
+                moved_in = np.maximum(-gap, 0.0)
                 on -= sent
                 if plan.move_lead == 0:
                     on += moved_in
@@ -262,7 +265,7 @@ def run(plan: Plan, demand: FloatArray, *, keep_paths: bool) -> Outcome:
                 totals["units_ordered"] += ordered
         d = demand[t]
         if plan.lost_sales:
-            np.less(on, d, out=short)
+            np.less(on, d - _SLACK * np.maximum(1.0, d), out=short)
             np.minimum(on, d, out=sales)
             on -= sales
             if measured:
@@ -274,7 +277,7 @@ def run(plan: Plan, demand: FloatArray, *, keep_paths: bool) -> Outcome:
             np.clip(filled, 0.0, d, out=filled)
             on -= sales
             np.subtract(need, sales, out=back)
-            np.greater(back, 0.0, out=short)
+            np.greater(back, _SLACK * np.maximum(1.0, need), out=short)
             if measured:
                 totals["sales"] += sales
                 totals["filled"] += filled
