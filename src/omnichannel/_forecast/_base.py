@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["FittedSeries", "SeriesPanel"]
+__all__ = ["FittedSeries", "SeriesPanel", "borrowed_scale"]
 
 FloatArray = NDArray[np.float64]
 
@@ -85,3 +85,19 @@ class FittedSeries(abc.ABC):
     @abc.abstractmethod
     def params(self) -> pd.DataFrame:
         """One row per series (in panel order): the selected model and its parameters."""
+
+
+def borrowed_scale(scale: FloatArray, level: FloatArray, own: NDArray[np.bool_]) -> FloatArray:
+    """Forecast standard deviations, borrowed by the series that have none of their own.
+
+    A series with a single observation (a product launched yesterday) has no spread to estimate,
+    and a zero-width interval would claim certainty where it is least warranted. Such a series
+    (``own`` False) takes the panel's median ratio of ``scale`` to ``|level|`` over the series
+    that have both, times its own ``|level|``. With no such series the scales are unchanged.
+    """
+    size = np.abs(level)
+    donor = own & np.isfinite(scale) & np.isfinite(size) & (size > 0)
+    if not donor.any() or own.all():
+        return scale
+    ratio = float(np.median(scale[donor] / size[donor]))
+    return np.where(own, scale, ratio * np.where(np.isfinite(size), size, 0.0))

@@ -12,7 +12,15 @@ import pandas as pd
 from .._exceptions import InvalidParameterError
 from .._validation import as_generator, check_bool, check_int, check_real, short_repr
 from ._base import FittedSeries, SeriesPanel
-from ._panel import SalesGrid, build_grid, future_dates, future_regressors, id_columns_of
+from ._metrics import quantile_column
+from ._panel import (
+    SalesGrid,
+    build_grid,
+    future_dates,
+    future_regressors,
+    id_columns_of,
+    localize,
+)
 from ._result import DemandForecast
 from ._structure import build_structure
 
@@ -33,20 +41,28 @@ class ForecastModel(Protocol):
 
 
 def _check_levels(quantiles: object) -> tuple[float, ...]:
-    try:
-        levels = tuple(sorted({float(q) for q in quantiles}))  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        levels = (np.nan,)
+    sequence = isinstance(quantiles, Sequence | np.ndarray) and not isinstance(quantiles, str)
+    values: list[Any] = list(quantiles) if sequence else [np.nan]  # type: ignore[call-overload]
+    if not all(isinstance(q, int | float | np.number) and not isinstance(q, bool) for q in values):
+        values = [np.nan]  # strings are not coerced: '0.9' is a typo as often as a level
+    # Levels equal up to float noise (1 - 0.95 and 0.05) are one level.
+    levels = tuple(sorted({round(float(q), 12) for q in values}))
     if any(not 0.0 < q < 1.0 for q in levels):
         raise InvalidParameterError(
-            f"The 'quantiles' parameter of {_FUNC} must be a sequence of levels strictly between "
-            f"0 and 1. Got {short_repr(quantiles)} instead."
+            f"The 'quantiles' parameter of {_FUNC} must be a sequence of numbers strictly "
+            f"between 0 and 1. Got {short_repr(quantiles)} instead."
+        )
+    names = [quantile_column(q) for q in levels]
+    if len(set(names)) != len(names):
+        raise InvalidParameterError(
+            f"The 'quantiles' parameter of {_FUNC} has levels that differ only by rounding "
+            f"({short_repr(list(levels))}), so their columns {short_repr(names)} would collide."
         )
     return levels
 
 
 def _check_model(model: object) -> ForecastModel:
-    if not callable(getattr(model, "fit_predict", None)):
+    if isinstance(model, type) or not callable(getattr(model, "fit_predict", None)):
         raise InvalidParameterError(
             f"The 'model' parameter of {_FUNC} must be a model option object such as "
             f"oc.ETS(season_length=7), oc.SeasonalNaive(7), oc.TSB() or oc.CountModel(). Got "
@@ -135,6 +151,8 @@ def forecast_demand(
     value: str = "quantity",
     freq: Any = None,
     fill_value: float = 0.0,
+    exog_fill: object = None,
+    end: object = None,
     dependence: str = "empirical",
     n_paths: int = 500,
     seed: object = 0,
@@ -174,6 +192,11 @@ def forecast_demand(
     future : pandas.DataFrame, optional
         ``date``, the id columns and the ``exog`` columns for every bottom series and forecast
         date. Required when ``exog`` is given.
+    exog_fill : None, "ffill", float or dict, optional
+        How to fill a regressor on a date without a row (after the series' first date). A
+        missing row counts as ``fill_value`` sales, but a regressor is not guessed: by default
+        such a gap raises. ``"ffill"`` carries the series' last value forward (a price), a
+        number fills it (``0`` for a promotion flag); a dict gives a rule per exog column.
     cross_promotion : str, optional
         Name of a promotion column among ``exog``: adds the share of the same product on
         promotion in the other channels and of the other products on promotion in the same
@@ -186,6 +209,10 @@ def forecast_demand(
         Grid frequency; inferred from the dates when omitted.
     fill_value : float
         Value of a missing row after a series' first date.
+    end : date-like, optional
+        Last date of the history, when the final dates had no sales rows (a slow mover whose
+        last sale was days ago); by default the last date in ``sales``. On the grid, and in
+        the time zone of the sales dates. Forecasts start one step after it.
     dependence : {"empirical", "independent"}
         Dependence between series in sample paths: an empirical copula of the in-sample residuals
         (series that erred together in the past move together) or independent series.
@@ -243,6 +270,8 @@ def forecast_demand(
         freq=freq,
         fill_value=fill,
         func=_FUNC,
+        exog_fill=exog_fill,
+        end=end,
     )
     dates = future_dates(grid.dates[-1], grid.freq, steps)
 
@@ -276,6 +305,14 @@ def forecast_demand(
         )
         sampler = base_paths
     else:
+        method = getattr(structure.reconciler, "method", None)
+        if method in ("wls_var", "mint_shrink") and not (np.isfinite(residuals).sum(1) > 1).any():
+            raise InvalidParameterError(
+                f"{_FUNC} with MinTrace({method!r}) weighs the series by their in-sample "
+                f"residuals, but {model!r} left fewer than 2 on every series over the "
+                f"{len(grid.dates)} history dates (a seasonal model needs more than a season). "
+                "Use a longer history, or reconcile with 'ols', 'wls_struct' or BottomUp()."
+            )
         coherent = structure.plan(residuals, y_nodes)
         mean = coherent(fitted.mean)
 
@@ -297,11 +334,11 @@ def forecast_demand(
     return DemandForecast(
         ids=id_cols,
         nodes=structure.nodes.reset_index(drop=True),
-        dates=dates,
+        dates=localize(dates, grid.tz),
         mean=mean,
         levels=levels,
         quantile_values=quantile_values,
-        history_dates=grid.dates,
+        history_dates=localize(grid.dates, grid.tz),
         history=y_nodes,
         fitted=fitted.fitted,
         model=repr(model),

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from .._exceptions import InvalidParameterError
 from .._validation import check_bool, check_choice, check_int, check_real, short_repr
-from ._base import SeriesPanel
+from ._base import SeriesPanel, borrowed_scale
 from ._ets_fit import Final, Fixed, Layout, SpecFit, finalize, fit_spec, loglik_from_f
 from ._ets_kernels import Spec
 from ._ets_result import ETSFit
@@ -647,6 +647,12 @@ class _Outputs:
 
     def build(self, specs: tuple[Spec, ...], x_names: tuple[str, ...]) -> ETSFit:
         a = self.arrays
+        # A multiplicative error's sigma is already relative to the level.
+        additive = np.array([spec.error == "add" for spec in specs], dtype=bool)
+        per_row = additive[self.code] if self.code.size else np.zeros(0, dtype=bool)
+        size = np.where(per_row, a["level"], 1.0)
+        sigma = borrowed_scale(np.sqrt(a["sigma2"]), size, a["nobs"] > 1)
+        a["sigma2"] = sigma**2
         return ETSFit(
             mean=self.mean,
             fitted=self.fitted,

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import special
 
 from .._validation import check_int
-from ._base import FittedSeries, SeriesPanel
+from ._base import FittedSeries, SeriesPanel, borrowed_scale
 from ._count_shared import _check_x, fit_uplift, history, uplift_factor
 
 __all__ = ["FittedSeasonalNaive", "SeasonalNaive"]
@@ -126,6 +126,7 @@ class SeasonalNaive:
             spread = np.sqrt(np.nanmean((adjusted - level[:, None]) ** 2, axis=1))
         level = np.where(np.isfinite(level), level, 0.0)
         sigma = np.where(count > 0, sigma, np.where(np.isfinite(spread), spread, 0.0))
+        sigma = borrowed_scale(sigma, level, np.isfinite(adjusted).sum(axis=1) > 1)
         season = np.full((n, m), np.nan)
         take = min(m, t)
         season[:, m - take :] = adjusted[:, t - take :]

@@ -107,7 +107,7 @@ class DemandForecast:
         n, h = self.mean.shape
         keys = self.nodes[self._key_columns()]
         out = keys.iloc[np.repeat(np.arange(n), h)].reset_index(drop=True)
-        out["date"] = np.tile(self.dates.to_numpy(), n)
+        out["date"] = self.dates[np.tile(np.arange(h), n)]  # indexing keeps the time zone
         out["mean"] = self.mean.reshape(-1)
         flat = self.quantile_values.reshape(n * h, -1)
         for j, level in enumerate(self.levels):
@@ -118,6 +118,11 @@ class DemandForecast:
         """Positions of the series whose id columns equal ``where`` (all series when None)."""
         if not where:
             return np.arange(self.n_series)
+        if not isinstance(where, Mapping):
+            raise InvalidParameterError(
+                "The 'where' parameter of DemandForecast must map id columns to values, e.g. "
+                f"{{'product': 'P001'}}. Got {short_repr(where)} instead."
+            )
         mask = np.ones(self.n_series, dtype=bool)
         for column, value in where.items():
             if column not in self.nodes.columns:
@@ -127,9 +132,11 @@ class DemandForecast:
                 )
             mask &= (self.nodes[column] == value).fillna(False).to_numpy(dtype=bool)
         if self.hierarchical and "level" not in where:
-            # Without a level, pick the most detailed series that match.
+            # Without a level, pick the series aggregated to exactly the columns of ``where``;
+            # when no level has that grain (a nested hierarchy), the matching bottom series.
             present = self.nodes[list(self.ids)].notna().sum(axis=1).to_numpy()
-            mask &= present == len(where)
+            exact = mask & (present == len(where))
+            mask = exact if exact.any() else mask & (present == len(self.ids))
         if not mask.any():
             raise InvalidParameterError(f"No forecast series matches {short_repr(dict(where))}.")
         return np.flatnonzero(mask)
@@ -174,7 +181,7 @@ class DemandForecast:
         keys = self.nodes[self._key_columns()]
         out = keys.iloc[np.tile(np.repeat(np.arange(n), h), count)].reset_index(drop=True)
         out.insert(0, "path", np.repeat(np.arange(count), n * h))
-        out["date"] = np.tile(self.dates.to_numpy(), n * count)
+        out["date"] = self.dates[np.tile(np.arange(h), n * count)]
         out["quantity"] = paths.reshape(-1)
         return out
 
@@ -231,7 +238,15 @@ class DemandForecast:
         """
         func = "DemandForecast.lead_time_demand"
         lead = check_int(lead_time, "lead_time", func=func, low=1, high=self.horizon)
-        chosen = tuple(self.levels if levels is None else (float(q) for q in levels))
+        given: list[Any] = list(self.levels) if levels is None else [np.nan]
+        candidate: object = levels
+        if isinstance(candidate, Sequence | np.ndarray) and not isinstance(candidate, str):
+            given = list(candidate)
+        if not all(
+            isinstance(q, int | float | np.number) and not isinstance(q, bool) for q in given
+        ):
+            given = [np.nan]  # strings are not coerced
+        chosen = tuple(sorted({round(float(q), 12) for q in given}))
         if any(not 0.0 < q < 1.0 for q in chosen):
             raise InvalidParameterError(
                 f"The 'levels' parameter of {func} must hold numbers strictly between 0 and 1. "
@@ -269,8 +284,8 @@ class DemandForecast:
         out = keys.copy()
         out["mean"] = means
         if chosen:
-            values = np.quantile(totals, sorted(chosen), axis=0)
-            for level, row in zip(sorted(chosen), values, strict=True):
+            values = np.quantile(totals, chosen, axis=0)
+            for level, row in zip(chosen, values, strict=True):
                 out[quantile_column(level)] = row
         return out
 
@@ -310,7 +325,7 @@ class DemandForecast:
             Id values of the series to plot, e.g. ``{"product": "P001", "location": "S01"}``;
             the values of all matching series are summed. All bottom series when omitted.
         n_history : int, optional
-            Number of history dates shown (all when omitted).
+            Number of history dates shown, >= 1 (all when omitted).
         ax : matplotlib.axes.Axes, optional
             Axes to draw on.
 
@@ -321,8 +336,11 @@ class DemandForecast:
         rows = self.select(where)
         if where is None and self.hierarchical:
             rows = np.flatnonzero(self.nodes[list(self.ids)].notna().all(axis=1).to_numpy())
+        shown = None
+        if n_history is not None:
+            shown = check_int(n_history, "n_history", func="DemandForecast.plot", low=1)
         axes = new_axes(ax, figsize=(9.0, 4.0))
-        start = 0 if n_history is None else max(0, len(self.history_dates) - n_history)
+        start = 0 if shown is None else max(0, len(self.history_dates) - shown)
         history = np.nansum(self.history[rows, start:], axis=0)
         axes.plot(self.history_dates[start:], history, color="0.3", lw=1, label="history")
         axes.plot(self.dates, self.mean[rows].sum(axis=0), color="C0", lw=2, label="forecast")
