@@ -418,7 +418,7 @@ def test_poisson_pooling_simulation_matches_the_pooled_poisson() -> None:
         (lambda: oc.NormalDemand(10.0, 0.0), r"NormalDemand needs std > 0 for every item"),
         (lambda: oc.NormalDemand([1.0, 2.0], [1.0, 1.0, 1.0]), "broadcastable shapes"),
         (lambda: oc.NormalDemand(np.nan, 1.0), "must be finite"),
-        (lambda: oc.PoissonDemand([3.0, -1.0]), r"mean > 0 for every item; got -1.0 at item 1"),
+        (lambda: oc.PoissonDemand([3.0, -1.0]), r"mean >= 0 for every item; got -1.0 at item 1"),
         (lambda: oc.NegativeBinomialDemand(5.0, 5.0), "variance > mean.*Use PoissonDemand"),
         (lambda: oc.NegativeBinomialDemand("a", 5.0), "must be a number or an array"),
         (lambda: oc.DiscreteDemand([0, 1], [0.5, 0.6]), "summing to 1"),

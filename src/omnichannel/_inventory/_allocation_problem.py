@@ -9,7 +9,6 @@ SKU the supply, the reserve and the units left after minimums. Solving it is
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any, Literal
@@ -38,7 +37,8 @@ IntArray = npt.NDArray[np.int64]
 DemandFamily = Literal["normal", "poisson", "negbin"]
 #: Parametric demand families accepted in ``demand['family']``.
 DEMAND_FAMILIES: tuple[DemandFamily, ...] = ("normal", "poisson", "negbin")
-_QUANTILE = re.compile(r"^q(0?\.\d+)$")
+# Any column named ``q`` + a decimal number is a quantile column; its level must be in (0, 1).
+_QUANTILE = re.compile(r"^q([+-]?(?:\d+\.?\d*|\.\d+))$")
 _POISSON, _NEGBIN, _NORMAL, _QUANT, _SAMPLES = range(5)
 
 _SUPPLY = FrameSchema(
@@ -183,7 +183,38 @@ def _integral(values: FloatArray) -> npt.NDArray[np.bool_]:
     return np.asarray(np.isfinite(values) & (np.floor(values) == values))
 
 
-_fail_at = functools.partial(fail_at_rows, keys=("product", "location"))
+def _item(value: object) -> object:
+    """Return a numpy scalar as the Python value it holds (ids shown as the user wrote them)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _fail_rows(keys: tuple[str, ...]) -> Callable[..., None]:
+    """:func:`fail_at_rows` that shows the key values as written (``1``, not ``np.float64(1.0)``).
+
+    ``frame.iloc[row]`` upcasts an integer id next to float columns; the key columns are handed
+    over as Python objects instead (built only when a row fails).
+    """
+
+    def fail(
+        bad: npt.NDArray[np.bool_], frame: pd.DataFrame, label: str, rule: str, fix: str
+    ) -> None:
+        if not bad.any():
+            return
+        present = [k for k in keys if k in frame.columns]
+        index = pd.Index(frame.index.to_numpy(dtype=object), dtype=object)
+        shown = pd.DataFrame(
+            {
+                k: pd.Series(frame[k].to_numpy(dtype=object), index=index, dtype=object)
+                for k in present
+            },
+            index=index,
+        )
+        fail_at_rows(bad, shown, label, rule, fix, keys=present)
+
+    return fail
+
+
+_fail_at = _fail_rows(("product", "location"))
 
 
 def _node_codes(
@@ -212,7 +243,7 @@ def _build_demand(
         )
     if "sample" in frame.columns:
         return _build_samples(frame)
-    qcols = [str(c) for c in frame.columns if _QUANTILE.match(str(c))]
+    qcols = _quantile_columns(frame)
     schema_cols = [Column("product", "id"), Column("location", "id")]
     if qcols:
         schema_cols += [Column(c, "count") for c in qcols]
@@ -232,11 +263,11 @@ def _build_demand(
     sku, loc, products, locations = _node_codes(frame, "demand")
     key = sku * max(len(locations), 1) + loc
     order = np.argsort(key, kind="stable")
-    _check_unique(key[order], order, frame, "demand")
+    _check_unique(key[order], order, frame, "demand", ("product", "location"))
     sku, loc = sku[order], loc[order]
     n = sku.size
     if qcols:
-        levels = np.array([float(_QUANTILE.match(c).group(1)) for c in qcols])  # type: ignore[union-attr]
+        levels = np.array([_level(c) for c in qcols])
         by_level = np.argsort(levels)
         levels = levels[by_level]
         if np.unique(levels).size != levels.size:
@@ -329,7 +360,7 @@ def _build_samples(
     sample_code = pd.factorize(frame["sample"])[0].astype(np.int64)
     pair = node_of_row * (int(sample_code.max()) + 1) + sample_code
     order = np.argsort(pair, kind="stable")
-    _check_unique(pair[order], order, frame, "demand", what="(product, location, sample)")
+    _check_unique(pair[order], order, frame, "demand", ("product", "location", "sample"))
     d = np.maximum(np.floor(frame["quantity"].to_numpy(dtype=float) + 0.5), 0).astype(np.int64)
     width = int(d.max()) + 2 if d.size else 2
     keys = np.sort(node_of_row * width + d)
@@ -356,17 +387,77 @@ def _check_unique(
     order: IntArray,
     frame: pd.DataFrame,
     label: str,
-    what: str = "(product, location)",
+    keys: tuple[str, ...],
 ) -> None:
+    """Raise on rows of ``frame`` that repeat a key; ``order`` sorts the rows by ``sorted_key``."""
     dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
     if dup.size:
         row = int(order[dup[0] + 1])
-        item = frame.iloc[row]
+        what = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+        shown = ", ".join(f"{k}={_item(frame[k].iloc[row])!r}" for k in keys)
         raise SchemaError(
             f"{label} has {dup.size} duplicate row(s) on {what}; first at index "
-            f"{frame.index[row]!r} (product={item['product']!r}, location={item['location']!r}). "
-            "Aggregate or drop duplicates first."
+            f"{_item(frame.index[row])!r} ({shown}). Aggregate or drop duplicates first."
         )
+
+
+def _id_kind(values: pd.Series[Any]) -> str | None:
+    """``"integer"`` or ``"string"`` for an id column; None when empty or neither."""
+    if not len(values):
+        return None
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _id_kind(pd.Series(dtype.categories))
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if isinstance(dtype, pd.StringDtype):
+        return "string"
+    if pd.api.types.is_object_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        return inferred if inferred in ("integer", "string") else None
+    return None
+
+
+def _check_ids(
+    frame: pd.DataFrame, label: str, demand: pd.DataFrame, columns: dict[str, str]
+) -> None:
+    """Raise when an id column of ``frame`` holds ints where demand's holds strings (or back).
+
+    ``columns`` maps a column of ``frame`` to the demand column its ids come from. ``1001`` and
+    ``"1001"`` are different ids, so a type mismatch would only surface later as ids "missing".
+    """
+    for column, against in columns.items():
+        if column not in frame.columns:
+            continue
+        got, want = _id_kind(frame[column]), _id_kind(demand[against])
+        if got is None or want is None or got == want:
+            continue
+        to = "str" if want == "string" else '"int64"'
+        raise SchemaError(
+            f"{label}[{column!r}] holds {got} ids (dtype {frame[column].dtype}) but "
+            f"demand[{against!r}] holds {want} ids (dtype {demand[against].dtype}), so no id "
+            f"can match (1001 and '1001' differ). Use one type in every frame, e.g. "
+            f"{label}[{column!r}].astype({to})."
+        )
+
+
+def _quantile_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns named ``q<level>``; raise when a level is not in (0, 1)."""
+    qcols = [str(c) for c in frame.columns if _QUANTILE.match(str(c))]
+    bad = [c for c in qcols if not 0.0 < _level(c) < 1.0]
+    if bad:
+        raise SchemaError(
+            f"demand has quantile column(s) {short_repr(bad)} whose level is not in (0, 1). "
+            "Name quantile columns by their level as a fraction, e.g. 'q0.1', 'q0.5', 'q0.9' "
+            "(not 'q10'), or rename columns that are not quantiles."
+        )
+    return qcols
+
+
+def _level(column: str) -> float:
+    return float(column[1:])
 
 
 def _sum_sales(rep: _Demand, quantity: IntArray, idx: IntArray | None = None) -> FloatArray:
@@ -398,6 +489,7 @@ def _lookup(
     else:
         key = np.where(unknown, -1, loc_code)
         node_key = loc
+    keys = ("product", "location") if per_product else ("location",)
     what = "(product, location)" if per_product else "location"
     _fail_at(
         unknown,
@@ -407,16 +499,18 @@ def _lookup(
         "Drop those rows or add the nodes to demand.",
     )
     order = np.argsort(key, kind="stable")
-    _check_unique(key[order], order, frame, label, what=what)
+    _check_unique(key[order], order, frame, label, keys)
     index = pd.Index(key)
     return np.asarray(index.get_indexer(pd.Index(node_key)), dtype=np.int64), per_product
 
 
 def _per_node(frame: pd.DataFrame, rows: IntArray, column: str, default: float) -> FloatArray:
+    """``frame[column]`` at each row of ``rows``; ``default`` where the row is -1 or missing."""
     if column not in frame.columns:
         return np.full(rows.size, default)
-    values = frame[column].to_numpy(dtype=float, na_value=np.nan)
-    out = np.where(rows >= 0, values[np.maximum(rows, 0)], default)
+    # A trailing NaN is what row -1 reads, so an empty frame needs no special case.
+    values = np.append(frame[column].to_numpy(dtype=float, na_value=np.nan), np.nan)
+    out = values[rows]
     return np.where(np.isnan(out), default, out)
 
 
@@ -455,9 +549,12 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
     n = sku.size
     n_sku = len(products)
     node_label = _Labels(products, locations, sku, loc)
+    assert isinstance(demand, pd.DataFrame)
+    ids = {"product": "product", "location": "location"}
     # Supply.
     check_frame(supply, _SUPPLY)
     assert isinstance(supply, pd.DataFrame)
+    _check_ids(supply, "supply", demand, ids)
     if "source" in supply.columns and len(supply["source"].unique()) > 1:
         # allocate_inventory routes several DCs to the network model before it gets here.
         raise InvalidParameterError(
@@ -467,14 +564,10 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
         )
     qty, res = _supply_units(supply, _fail_at)
     sup_code = pd.Index(products).get_indexer(supply["product"])
+    # Rows of products demand does not know are ignored; the others must be unique.
     order = np.argsort(sup_code, kind="stable")
-    _check_unique(
-        np.asarray(sup_code)[order][np.asarray(sup_code)[order] >= 0],
-        order,
-        supply,
-        "supply",
-        what="product",
-    )
+    order = order[sup_code[order] >= 0]
+    _check_unique(sup_code[order], order, supply, "supply", ("product",))
     have = np.zeros(n_sku, dtype=bool)
     known = sup_code >= 0
     have[sup_code[known]] = True
@@ -491,6 +584,7 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
     # Economics.
     check_frame(economics, _ECONOMICS)
     assert isinstance(economics, pd.DataFrame)
+    _check_ids(economics, "economics", demand, ids)
     rows = _economics_rows(economics, node_label)
     margin = _per_node(economics, rows, "unit_margin", 0.0)
     overage = _per_node(economics, rows, "overage_cost", 0.0)
@@ -503,6 +597,7 @@ def _problem(supply: object, demand: object, economics: object, constraints: obj
     else:
         check_frame(constraints, _CONSTRAINTS)
         assert isinstance(constraints, pd.DataFrame)
+        _check_ids(constraints, "constraints", demand, ids)
         cframe = constraints
         for col in ("min_quantity", "max_quantity", "pack_size"):
             if col in cframe.columns:

@@ -28,7 +28,8 @@ class Allocation:
         ``"lp"`` also when the fast path could not certify its prices under a shared capacity
         and solved the LP instead.
     nodes : pandas.DataFrame
-        One row per node (SKU x location).
+        One row per node (SKU x location). Like every frame attribute of this result, a fresh
+        copy on each access: editing it leaves the result unchanged.
     products : pandas.DataFrame
         One row per SKU, as returned by :meth:`summary`.
     expected_profit : float
@@ -67,13 +68,40 @@ class Allocation:
 
     method: str
     solver: str
-    nodes: pd.DataFrame = attrs.field(repr=False)
-    products: pd.DataFrame = attrs.field(repr=False)
+    # The frames are stored privately and handed out as copies: a frozen result must not change
+    # when a caller edits what it got back.
+    _nodes: pd.DataFrame = attrs.field(repr=False, alias="nodes")
+    _products: pd.DataFrame = attrs.field(repr=False, alias="products")
     expected_profit: float
     optimality_gap: float = 0.0
-    shipments: pd.DataFrame | None = attrs.field(default=None, repr=False)
-    sources: pd.DataFrame | None = attrs.field(default=None, repr=False)
-    capacity: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    _shipments: pd.DataFrame | None = attrs.field(default=None, repr=False, alias="shipments")
+    _sources: pd.DataFrame | None = attrs.field(default=None, repr=False, alias="sources")
+    _capacity: pd.DataFrame | None = attrs.field(default=None, repr=False, alias="capacity")
+
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """One row per node (a copy)."""
+        return self._nodes.copy()
+
+    @property
+    def products(self) -> pd.DataFrame:
+        """One row per SKU (a copy), as :meth:`summary`."""
+        return self._products.copy()
+
+    @property
+    def shipments(self) -> pd.DataFrame | None:
+        """One row per (node, DC) that ships (a copy), or None with one unnamed DC."""
+        return None if self._shipments is None else self._shipments.copy()
+
+    @property
+    def sources(self) -> pd.DataFrame | None:
+        """One row per (SKU, DC) (a copy), or None with one unnamed DC."""
+        return None if self._sources is None else self._sources.copy()
+
+    @property
+    def capacity(self) -> pd.DataFrame | None:
+        """One row per capacitated location (a copy), or None without shared capacities."""
+        return None if self._capacity is None else self._capacity.copy()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per node, or per node and DC when ``supply`` names its DCs.
@@ -89,7 +117,7 @@ class Allocation:
         expected sales, leftover and profit before lane costs are split in proportion to units
         (the fill rate is the node's), so the columns still sum to the totals.
         """
-        return (self.nodes if self.shipments is None else self.shipments).copy()
+        return (self._nodes if self._shipments is None else self._shipments).copy()
 
     def summary(self) -> pd.DataFrame:
         """One row per SKU.
@@ -104,7 +132,7 @@ class Allocation:
         the lowest marginal value and the highest shadow price over the product's DCs (see
         :meth:`by_source`).
         """
-        return self.products.copy()
+        return self._products.copy()
 
     def by_source(self) -> pd.DataFrame:
         """One row per (SKU, DC) when ``supply`` names its DCs.
@@ -123,12 +151,12 @@ class Allocation:
         InvalidParameterError
             When ``supply`` had no ``source`` column.
         """
-        if self.sources is None:
+        if self._sources is None:
             raise InvalidParameterError(
                 "by_source() needs the DCs named in supply['source']; this allocation used one "
                 "unnamed DC (see summary())."
             )
-        return self.sources.copy()
+        return self._sources.copy()
 
     def by_location(self) -> pd.DataFrame:
         """Totals per location: units, expected sales, leftover, fill rate and profit.
@@ -137,9 +165,10 @@ class Allocation:
         uncapped) and ``capacity_price`` (the dual price of a unit of the location's shared
         capacity; 0 where it does not bind).
         """
-        frame = self.nodes.assign(
-            expected_demand=self.nodes["expected_sales"]
-            / self.nodes["fill_rate"].where(self.nodes["fill_rate"] > 0)
+        nodes = self._nodes
+        frame = nodes.assign(
+            expected_demand=nodes["expected_sales"]
+            / nodes["fill_rate"].where(nodes["fill_rate"] > 0)
         )
         out = frame.groupby("location", sort=True, as_index=False).agg(
             quantity=("quantity", "sum"),
@@ -150,25 +179,26 @@ class Allocation:
         )
         demand = out.pop("expected_demand")
         out.insert(4, "fill_rate", (out["expected_sales"] / demand).where(demand > 0, 1.0))
-        if self.capacity is not None:
-            cap = self.capacity.set_index("location")
+        if self._capacity is not None:
+            cap = self._capacity.set_index("location")
             out["max_units_total"] = out["location"].map(cap["max_units_total"]).astype("Int64")
             out["capacity_price"] = out["location"].map(cap["capacity_price"])
         return out
 
     def __repr__(self) -> str:
-        n_sku = len(self.products)
-        allocated = int(self.products["allocated"].sum())
-        available = int((self.products["supply"] - self.products["reserve"]).sum())
+        products = self._products
+        n_sku = len(products)
+        allocated = int(products["allocated"].sum())
+        available = int((products["supply"] - products["reserve"]).sum())
         baseline = self.method in ("fair_share", "days_of_supply", "priority")
         gap = f", optimality gap {self.optimality_gap:.2%}" if baseline else ""
         dcs = ""
-        if self.sources is not None:
-            n_dc = int(self.sources["source"].nunique())
+        if self._sources is not None:
+            n_dc = int(self._sources["source"].nunique())
             dcs = f" from {n_dc:,} DC{'s' if n_dc != 1 else ''}"
         return (
             f"Allocation({self.method}: {n_sku:,} SKU{'s' if n_sku != 1 else ''} x "
-            f"{self.nodes['location'].nunique():,} nodes{dcs}, {allocated:,} of {available:,} "
+            f"{self._nodes['location'].nunique():,} nodes{dcs}, {allocated:,} of {available:,} "
             f"units allocated, expected profit {self.expected_profit:,.6g}{gap})"
         )
 

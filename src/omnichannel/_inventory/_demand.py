@@ -38,9 +38,18 @@ def _readonly(array: FloatArray) -> FloatArray:
 
 
 def _float_array(value: object, name: str, cls: str, *, ndim: tuple[int, ...]) -> FloatArray:
-    """``value`` as a finite float array with one of the allowed numbers of dimensions."""
+    """``value`` as a finite float array with one of the allowed numbers of dimensions.
+
+    Text is refused, never parsed: ``"5"`` is an error, not the number 5.
+    """
     try:
-        array = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
+        numeric = raw.dtype.kind in "biuf" or (
+            raw.dtype.kind == "O" and not any(isinstance(v, str | bytes) for v in raw.flat)
+        )
+        if not numeric:
+            raise TypeError
+        array = np.array(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise InvalidParameterError(
             f"{cls}.{name} must be a number or an array of numbers; got {short_repr(value)}."
@@ -227,19 +236,22 @@ class NormalDemand(Demand):
     """Normally distributed demand, one mean and standard deviation per item.
 
     Stock levels are continuous. Negative demand has positive probability when ``mean`` is small
-    relative to ``std``; the formulas are those of the normal model regardless.
+    relative to ``std``; the formulas are those of the normal model regardless (and
+    :func:`newsvendor` never stocks below 0).
 
     Parameters
     ----------
     mean : float or array of float
-        Expected demand of each item.
+        Expected demand of each item, >= 0 (a negative mean, e.g. a trend extrapolated past
+        zero, is refused: clip it at 0).
     std : float or array of float
         Standard deviation, > 0; broadcasts against ``mean``.
 
     Raises
     ------
     InvalidParameterError
-        When a value is not finite, ``std <= 0`` or the shapes do not broadcast.
+        When a value is not finite or not a number, a mean is negative, ``std <= 0`` or the
+        shapes do not broadcast.
 
     See Also
     --------
@@ -260,6 +272,14 @@ class NormalDemand(Demand):
 
     def __attrs_post_init__(self) -> None:
         mean, std = _broadcast("NormalDemand", mean=self.mean_, std=self.std_)
+        _require(
+            mean >= 0,
+            "NormalDemand",
+            "mean >= 0",
+            mean,
+            "Demand cannot be negative on average: clip the forecast at 0 (np.maximum(mean, 0)) "
+            "or drop the item.",
+        )
         _require(std > 0, "NormalDemand", "std > 0", std, "Use a positive standard deviation.")
         object.__setattr__(self, "mean_", mean)
         object.__setattr__(self, "std_", std)
@@ -318,17 +338,18 @@ def _integer_shortage(q: FloatArray, mean: FloatArray, sf: Any, partial_mean_sf:
 class PoissonDemand(Demand):
     """Poisson distributed demand, one mean per item.
 
-    Stock levels are integers.
+    Stock levels are integers. A mean of 0 describes an item without demand (every draw is 0):
+    its optimal stock is 0 and its fill rate 1 by convention.
 
     Parameters
     ----------
     mean : float or array of float
-        Expected demand of each item, > 0.
+        Expected demand of each item, >= 0.
 
     Raises
     ------
     InvalidParameterError
-        When a mean is not finite or not positive.
+        When a mean is not a finite number or is negative.
 
     Examples
     --------
@@ -345,11 +366,11 @@ class PoissonDemand(Demand):
 
     def __attrs_post_init__(self) -> None:
         _require(
-            self.mean_ > 0,
+            self.mean_ >= 0,
             "PoissonDemand",
-            "mean > 0",
+            "mean >= 0",
             self.mean_,
-            "Use a positive mean; drop items without demand.",
+            "Demand cannot be negative on average; use 0 for an item without demand.",
         )
         _readonly(self.mean_)
 
@@ -435,7 +456,10 @@ class NegativeBinomialDemand(Demand):
     def __attrs_post_init__(self) -> None:
         cls = "NegativeBinomialDemand"
         mean, variance = _broadcast(cls, mean=self.mean_, variance=self.variance_)
-        _require(mean > 0, cls, "mean > 0", mean, "Use a positive mean; drop items without demand.")
+        # A count with mean 0 is always 0 and has variance 0, which no negative binomial has.
+        _require(
+            mean > 0, cls, "mean > 0", mean, "Use PoissonDemand(0) for an item without demand."
+        )
         _require(
             variance > mean,
             cls,

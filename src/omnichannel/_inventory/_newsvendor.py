@@ -64,7 +64,10 @@ def newsvendor(
     ``overage_cost`` (purchase cost minus salvage value, or holding cost). The optimal stock is
     the smallest ``q`` with ``P(D <= q) >= critical ratio``: a real number for
     :class:`NormalDemand`, an integer for Poisson and negative binomial demand, and a support
-    value for :class:`DiscreteDemand` and :class:`SampleDemand`.
+    value for :class:`DiscreteDemand` and :class:`SampleDemand`. Stock is never negative: when
+    that quantile is below 0 (a normal whose mean is small next to its standard deviation, or
+    negative sample values) the quantity is 0, the best stock >= 0 since the expected cost is
+    convex in the stock.
 
     Parameters
     ----------
@@ -126,7 +129,10 @@ def newsvendor(
             f"item {first} has all costs 0. Give the item a margin or a cost."
         )
     ratio = under / total
-    quantity = demand.ppf(ratio)
+    # Stock cannot be negative; the expected cost is convex in the stock, so the best stock
+    # >= 0 is the unconstrained quantile clipped at 0 (a normal with a small mean, or negative
+    # sample values, can put that quantile below 0).
+    quantity = np.maximum(demand.ppf(ratio), 0.0)
     if not np.isfinite(quantity).all():
         first = int(np.flatnonzero(~np.isfinite(quantity))[0])
         raise InvalidParameterError(
@@ -158,7 +164,7 @@ def service_levels(demand: Demand, stock: npt.ArrayLike) -> pd.DataFrame:
     demand : NormalDemand, PoissonDemand, NegativeBinomialDemand, DiscreteDemand or SampleDemand
         Demand of each item over the period.
     stock : float or array of float
-        Units available, one value or one per item.
+        Units available, >= 0, one value or one per item.
 
     Returns
     -------
@@ -170,7 +176,8 @@ def service_levels(demand: Demand, stock: npt.ArrayLike) -> pd.DataFrame:
     Raises
     ------
     InvalidParameterError
-        When ``demand`` is not a demand family or ``stock`` is not finite or does not broadcast.
+        When ``demand`` is not a demand family or ``stock`` is negative, not finite or does not
+        broadcast.
 
     See Also
     --------
@@ -199,6 +206,13 @@ def service_levels(demand: Demand, stock: npt.ArrayLike) -> pd.DataFrame:
         raise InvalidParameterError(
             f"The 'stock' parameter of service_levels must be finite numbers, one value or one "
             f"per item ({demand.n_items}). Got {short_repr(stock)} instead."
+        )
+    if (q < 0).any():
+        first = int(np.flatnonzero(q < 0)[0])
+        raise InvalidParameterError(
+            f"The 'stock' parameter of service_levels must be >= 0 (units available); got "
+            f"{float(q[first])!r} at item {first}. Net backorders out of the demand instead, or "
+            "use simulate_policy with unmet_demand='backorder'."
         )
     shortage = demand.expected_shortage(q)
     return pd.DataFrame(

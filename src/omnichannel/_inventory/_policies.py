@@ -68,7 +68,8 @@ def base_stock_level(
       rate ``1 - shortage / (R * mean)``.
 
     Levels are continuous for normal demand, integers for Poisson and negative binomial demand,
-    and support values for discrete and sample demand.
+    and support values for discrete and sample demand. With ``service="fill_rate"`` an item
+    without demand (mean 0) gets level 0.
 
     Parameters
     ----------
@@ -133,6 +134,8 @@ def base_stock_level(
 
     if measure == "cycle_service_level":
         level = protection.ppf(goal)
+    elif (per_cycle <= 0).all():
+        level = np.zeros(demand.n_items)
     elif not protection.discrete:
         level = _continuous_search(fill_rate, goal, protection)
     elif isinstance(protection, PoissonDemand | NegativeBinomialDemand):
@@ -142,6 +145,9 @@ def base_stock_level(
         rates = np.stack([fill_rate(support[:, k]) for k in range(support.shape[1])], axis=1)
         first = np.argmax(rates >= goal - 1e-12, axis=1)
         level = support[np.arange(support.shape[0]), first]
+    # Any level serves all of no demand; the search would return its lower bound, so an item
+    # without demand gets level 0 (stock nothing) instead.
+    level = np.where(per_cycle > 0, level, 0.0)
     return BaseStockResult(
         level=level,
         safety_stock=level - mean_lr,
@@ -383,7 +389,8 @@ def s_S_policy(
     per period is integer and independent across periods; unmet demand is backordered. Each
     order costs ``fixed_cost``; each unit on hand at the end of a period costs ``holding_cost``
     and each unit backordered ``stockout_cost``. The policy minimises the long-run expected cost
-    per period exactly (Zheng & Federgruen 1991), item by item.
+    per period exactly (Zheng & Federgruen 1991), item by item. An item without demand
+    (``PoissonDemand`` mean 0) gets ``s = -1``, ``S = 0`` and cost 0: it never orders.
 
     Parameters
     ----------
@@ -439,6 +446,10 @@ def s_S_policy(
     over = demand._over(lead + 1, func)
     y_stars = np.floor(over.ppf(p / (p + h)))
     for i in range(n):
+        if demand.mean_[i] == 0:
+            # No demand: hold nothing and never order (s = -1 < position 0 = S), at no cost.
+            s_out[i], big_s_out[i], cost_out[i] = -1.0, 0.0, 0.0
+            continue
         g = _Lazy(_stage_cost(demand, lead + 1, h[i], p[i], i, func), int(y_stars[i]))
         window = g(int(y_stars[i]) - 2, int(y_stars[i]) + 3)
         y_star = int(y_stars[i]) - 2 + int(np.argmin(window))

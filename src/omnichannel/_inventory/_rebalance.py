@@ -34,14 +34,15 @@ from .._validation import (
     check_frame,
     check_int,
     check_real,
-    fail_at_rows,
 )
 from ._allocation_kernels import TAIL
 from ._allocation_problem import (
     _ECONOMICS,
     _build_demand,
+    _check_ids,
     _Demand,
     _economics_rows,
+    _fail_rows,
     _integral,
     _Labels,
     _per_node,
@@ -53,7 +54,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _FUNC = "rebalance"
-# Per-unit tie-breaker against moves that gain nothing (relative to the largest unit value).
+# Per-unit tie-breaker against moves that gain nothing (costs are in units of the largest unit
+# value when the solver sees them).
 _EPS = 1e-9
 
 _LANES = FrameSchema(
@@ -79,7 +81,8 @@ _RETURNS = FrameSchema(
         Column("restock_yield", "count", required=False, description="Sellable share."),
     ),
 )
-_fail = functools.partial(fail_at_rows, keys=("product", "location", "origin", "destination"))
+_fail = _fail_rows(("product", "location", "origin", "destination"))
+_IDS = {"product": "product", "location": "location"}
 
 
 @attrs.frozen(eq=False)
@@ -175,9 +178,11 @@ def _nodes(
     stock: object, demand: object, economics: object, returns: object, horizon: int | None
 ) -> _Nodes:
     sku, loc, products, locations, rep = _build_demand(demand)
+    assert isinstance(demand, pd.DataFrame)
     n = sku.size
     check_frame(stock, STOCK)
     assert isinstance(stock, pd.DataFrame)
+    _check_ids(stock, "stock", demand, _IDS)
     find = functools.partial(_find, sku, loc, len(locations))
     stock_node = find(_codes(stock["product"], products), _codes(stock["location"], locations))
     _fail(
@@ -194,11 +199,13 @@ def _nodes(
     on_hand[stock_node] = qty.astype(np.int64)
     check_frame(economics, _ECONOMICS)
     assert isinstance(economics, pd.DataFrame)
+    _check_ids(economics, "economics", demand, _IDS)
     rows = _economics_rows(economics, _Labels(products, locations, sku, loc))
     back = np.zeros(n, dtype=np.int64)
     if returns is not None:
         check_frame(returns, _RETURNS)
         assert isinstance(returns, pd.DataFrame)
+        _check_ids(returns, "returns", demand, _IDS)
         node = find(_codes(returns["product"], products), _codes(returns["location"], locations))
         _fail(
             node < 0,
@@ -240,9 +247,15 @@ def _nodes(
     )
 
 
-def _lanes(lanes: object, nodes: _Nodes, horizon: int | None) -> _Lanes:
+def _lanes(lanes: object, nodes: _Nodes, horizon: int | None, demand: pd.DataFrame) -> _Lanes:
     check_frame(lanes, _LANES)
     assert isinstance(lanes, pd.DataFrame)
+    _check_ids(
+        lanes,
+        "lanes",
+        demand,
+        {"origin": "location", "destination": "location", "product": "product"},
+    )
     m = len(lanes)
     origin = _codes(lanes["origin"], nodes.locations)
     dest = _codes(lanes["destination"], nodes.locations)
@@ -301,6 +314,11 @@ def _lanes(lanes: object, nodes: _Nodes, horizon: int | None) -> _Lanes:
         "is above max_units",
         "Lower the minimum lot or raise the lane capacity.",
     )
+    # Lanes in canonical (product, origin, destination) order of the sorted labels: the solver
+    # then gets the same problem whatever the row order of ``lanes``, so ties resolve the same.
+    canon = np.lexsort((dest, origin, lane_sku))
+    origin, dest, lane_sku = origin[canon], dest[canon], lane_sku[canon]
+    cost, lead, cap, low, fixed = (v[canon] for v in (cost, lead, cap, low, fixed))
     usable = lead <= (np.inf if horizon is None else horizon)
     # Candidate columns: every node with stock, times the usable lanes leaving its location.
     if per_product:
@@ -401,15 +419,15 @@ def _solve(nodes: _Nodes, lanes: _Lanes, time_limit: float | None) -> tuple[IntA
     shared = np.bincount(lane_of_x, minlength=nl) > 1
     capped = np.flatnonzero(np.isfinite(lanes.lane_cap[lane_rows]) & (cap < flow_cap) & shared)
     capped = np.setdiff1d(capped, binary)
-    scale = max(1.0, float(np.abs(seg_val).max()) if nz else 1.0, float(nodes.overage.max()))
-    c = np.concatenate(
-        [
-            lanes.cost + _EPS * scale,
-            -seg_val,
-            nodes.overage[active],
-            fixed[binary],
-        ]
-    )
+    c = np.concatenate([lanes.cost, -seg_val, nodes.overage[active], fixed[binary]])
+    # HiGHS tolerances are absolute (about 1e-7), so costs go in units of the largest unit
+    # value: the plan is then the same whether money is counted in cents or in millions. (Not
+    # the largest coefficient: a prohibitive fixed cost would shrink every unit value below
+    # the tolerances.)
+    scale = max(float(np.abs(seg_val).max(initial=0.0)), float(nodes.overage[active].max()))
+    if scale > 0:
+        c = c / scale
+    c[:nx] += _EPS
     w0, y0 = nx + nz, nx + nz + na
     xs = np.arange(nx)
     # Node balance: segments + tail + out - in = on hand.
@@ -518,6 +536,12 @@ def rebalance(
     more than it has on hand and never relays received units; doing nothing is always feasible,
     so the gain is never negative.
 
+    When several plans earn the same expected gain (identical nodes, equal lane costs), which
+    one is returned depends only on the data, never on the row order of any frame: nodes are
+    sorted by (product, location) and lanes by (product, origin, destination) before the
+    solve, so HiGHS always sees the same problem. Costs are handed to it in units of the
+    largest per-unit value, so the plan does not depend on the money unit either.
+
     Parameters
     ----------
     stock : pandas.DataFrame
@@ -602,7 +626,7 @@ def rebalance(
             f"lanes must be a pandas DataFrame; got {type(lanes).__name__}. Build one with "
             "columns ['origin', 'destination', 'cost_per_unit']."
         )
-    cand = _lanes(lanes, nodes, hz)
+    cand = _lanes(lanes, nodes, hz, demand)
     units, status = _solve(nodes, cand, time_limit)
     return _result(nodes, cand, units, status)
 
@@ -704,7 +728,9 @@ class Rebalance:
     status : {"optimal", "time_limit"}
         Whether HiGHS proved the transfers optimal or stopped at ``time_limit``.
     transfers : pandas.DataFrame
-        One row per (product, origin, destination) with units moved, as :meth:`to_frame`.
+        One row per (product, origin, destination) with units moved, as :meth:`to_frame`. Like
+        :attr:`nodes` and :attr:`products`, a fresh copy on each access: editing it leaves the
+        result unchanged.
     nodes : pandas.DataFrame
         One row per node, as :meth:`by_node`.
     products : pandas.DataFrame
@@ -736,12 +762,29 @@ class Rebalance:
     """
 
     status: str
-    transfers: pd.DataFrame = attrs.field(repr=False)
-    nodes: pd.DataFrame = attrs.field(repr=False)
-    products: pd.DataFrame = attrs.field(repr=False)
+    # The frames are stored privately and handed out as copies: a frozen result must not change
+    # when a caller edits what it got back.
+    _transfers: pd.DataFrame = attrs.field(repr=False, alias="transfers")
+    _nodes: pd.DataFrame = attrs.field(repr=False, alias="nodes")
+    _products: pd.DataFrame = attrs.field(repr=False, alias="products")
     total_gain: float
     transfer_cost: float
     dropped_lanes: int = 0
+
+    @property
+    def transfers(self) -> pd.DataFrame:
+        """One row per transfer (a copy), as :meth:`to_frame`."""
+        return self._transfers.copy()
+
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """One row per node (a copy), as :meth:`by_node`."""
+        return self._nodes.copy()
+
+    @property
+    def products(self) -> pd.DataFrame:
+        """One row per product (a copy), as :meth:`summary`."""
+        return self._products.copy()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per transfer.
@@ -753,7 +796,7 @@ class Rebalance:
         lane cost. The gains sum to :attr:`total_gain` whenever no node both sends and receives
         the same product.
         """
-        return self.transfers.copy()
+        return self._transfers.copy()
 
     def by_node(self) -> pd.DataFrame:
         """One row per node.
@@ -763,7 +806,7 @@ class Rebalance:
         ``stock_after``, ``expected_sales_before``, ``expected_sales_after``,
         ``expected_profit_before`` and ``expected_profit_after`` (lane costs excluded).
         """
-        return self.nodes.copy()
+        return self._nodes.copy()
 
     def summary(self) -> pd.DataFrame:
         """One row per product.
@@ -772,13 +815,13 @@ class Rebalance:
         ``expected_profit_before``, ``expected_profit_after`` and ``gain`` (after minus before
         minus lane cost).
         """
-        return self.products.copy()
+        return self._products.copy()
 
     def __repr__(self) -> str:
-        n = len(self.transfers)
-        units = int(self.transfers["quantity"].sum())
-        n_sku = len(self.products)
-        n_loc = self.nodes["location"].nunique()
+        n = len(self._transfers)
+        units = int(self._transfers["quantity"].sum())
+        n_sku = len(self._products)
+        n_loc = self._nodes["location"].nunique()
         return (
             f"Rebalance({self.status}: {n:,} transfer{'s' if n != 1 else ''} of {units:,} units, "
             f"{n_sku:,} product{'s' if n_sku != 1 else ''} x {n_loc:,} locations, gain "
@@ -801,7 +844,7 @@ class Rebalance:
         matplotlib Axes
         """
         axes = new_axes(ax)
-        frame = self.nodes.groupby("location", sort=True, as_index=False)[
+        frame = self._nodes.groupby("location", sort=True, as_index=False)[
             ["stock_before", "stock_after"]
         ].sum()
         x = range(len(frame))

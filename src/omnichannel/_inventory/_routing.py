@@ -362,6 +362,15 @@ def route_orders(
     coordinates (``per_shipment + per_km * distance``, no split penalty: the customer
     collects once) under the same policy, or reported unfulfilled with ``transfers=False``.
 
+    The routing does not depend on the row order of ``nodes`` and ``stock`` (only the
+    sequence of ``orders`` matters, for the rule policies). Nodes are ranked by their
+    ``location`` id in sorted order, and ties between equally good nodes go to the first in
+    that ranking: ``"nearest"`` and ``"fewest_splits"`` pick the smallest id among equally
+    near or cheap nodes, ``"most_stock"`` among equally stocked and equally near ones, and
+    ``"flow"`` and ``"optimal"`` solve the same canonical problem, so the same inputs in any
+    row order give the same plan. An empty ``nodes`` (or ``stock``) frame is valid: nothing
+    ships and every line is reported unfulfilled.
+
     Parameters
     ----------
     orders : pandas.DataFrame
@@ -416,8 +425,9 @@ def route_orders(
         On a malformed frame, fractional or empty quantities, coordinates out of range or
         missing on a delivery order, a fulfilment node (or a pickup store receiving transfers)
         without coordinates, an order with two delivery points or pickup stores, an unknown or
-        online pickup location, or stock at an unknown location; the message names the frame,
-        column and first row.
+        online pickup location, stock at an unknown location, or ids of one concept typed
+        differently in two frames (e.g. ``orders['product']`` int and ``stock['product']``
+        str, which would never match); the message names the frame, column and first row.
     InvalidParameterError
         On an unknown policy, bad ``costs``, ``time_limit`` or ``transfers``, or
         ``"optimal"`` on a batch above its size limit.

@@ -263,7 +263,8 @@ def consolidate(
             merged = True
             while merged:
                 merged = False
-                used = sorted({r[2] for r in rows}, key=lambda n: float(f[n]))
+                # Equal costs in node order, so ties do not depend on set iteration.
+                used = sorted({r[2] for r in rows}, key=lambda n: (float(f[n]), n))
                 if len(used) < 2:
                     break
                 for src in reversed(used):

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._exceptions import InvalidParameterError
+from .._exceptions import InvalidParameterError, SchemaError
 from .._frames import LOCATIONS, STOCK
 from .._validation import Column, FrameSchema, check_frame, check_real, fail_at_rows, short_repr
 
@@ -152,7 +152,7 @@ class RoutingProblem:
     line_quantity: IntArray
     order_start: IntArray  # first line of each order (length n_orders + 1)
     products: npt.NDArray[Any]  # labels by product code
-    node_labels: npt.NDArray[Any]  # fulfilment nodes, then pickup stores that cannot ship
+    node_labels: npt.NDArray[Any]  # fulfilment nodes and pickup stores, sorted by location id
     stock: IntArray  # products x nodes
     capacity: IntArray  # units a node can ship; UNBOUNDED when uncapped, 0 when it cannot ship
     distance: FloatArray  # orders x nodes, km from the destination
@@ -209,12 +209,48 @@ def _same_within_order(values: FloatArray, order: IntArray, first_row: IntArray)
     return np.asarray(~((values == ref) | (np.isnan(values) & np.isnan(ref))))
 
 
-def _pickup_codes(orders: pd.DataFrame, all_nodes: pd.Index, kind: npt.NDArray[Any]) -> IntArray:
+def _id_type(series: pd.Series[Any]) -> str:
+    """``"integer"`` or ``"string"``: the type ids of the column are matched as."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return "integer"
+    return "string"
+
+
+def _same_id_type(
+    left: pd.Series[Any], left_name: str, right: pd.Series[Any], right_name: str
+) -> None:
+    """Refuse ids of one concept typed int in one frame and str in another.
+
+    Ids are matched by value, so ``1001`` never equals ``"1001"``: without this check such
+    lines would find no stock and be reported unfulfilled without an error. An empty column
+    carries no ids and its dtype is often a default, so it is not compared.
+    """
+    if not left.notna().any() or not right.notna().any():
+        return
+    if _id_type(left) != _id_type(right):
+        raise SchemaError(
+            f"{left_name} is {left.dtype} but {right_name} is {right.dtype}; ids are matched "
+            "by value, so an integer id never equals its text. Use the same type of id in "
+            "both frames (e.g. convert both with .astype(str))."
+        )
+
+
+def _pickup_codes(orders: pd.DataFrame, nodes: pd.DataFrame, kind: npt.NDArray[Any]) -> IntArray:
     """Row of ``nodes`` of each line's pickup store; -1 for delivery lines."""
     if "pickup_location" not in orders.columns or not orders["pickup_location"].notna().any():
         return np.full(len(orders), -1, dtype=np.int64)
     check_frame(orders[["pickup_location"]], _PICKUP)
+    _same_id_type(
+        orders["pickup_location"],
+        "orders['pickup_location']",
+        nodes["location"],
+        "nodes['location']",
+    )
     given = orders["pickup_location"].notna().to_numpy()
+    all_nodes = pd.Index(nodes["location"])
     code = np.where(given, all_nodes.get_indexer(pd.Index(orders["pickup_location"])), -1)
     code = code.astype(np.int64)
     _fail_at(
@@ -225,7 +261,7 @@ def _pickup_codes(orders: pd.DataFrame, all_nodes: pd.Index, kind: npt.NDArray[A
         "Add the store to nodes or fix the pickup location.",
     )
     _fail_at(
-        given & (kind[np.maximum(code, 0)] == "online"),
+        given & (np.append(kind, "")[code] == "online"),
         orders,
         "orders['pickup_location']",
         "is an online node, where nobody collects",
@@ -248,6 +284,8 @@ def build_problem(
     assert isinstance(orders, pd.DataFrame)
     assert isinstance(nodes, pd.DataFrame)
     assert isinstance(stock, pd.DataFrame)
+    _same_id_type(orders["product"], "orders['product']", stock["product"], "stock['product']")
+    _same_id_type(stock["location"], "stock['location']", nodes["location"], "nodes['location']")
     # Orders.
     qty = orders["quantity"].to_numpy(dtype=float)
     _fail_at(
@@ -275,7 +313,7 @@ def build_problem(
         "Fix the kind or drop the rows.",
     )
     all_nodes = pd.Index(nodes["location"])
-    pickup_row = _pickup_codes(orders, all_nodes, kind)
+    pickup_row = _pickup_codes(orders, nodes, kind)
     _fail_at(
         (pickup_row < 0) & (np.isnan(lat) | np.isnan(lon)),
         orders,
@@ -342,11 +380,15 @@ def build_problem(
         cap_all = np.where(np.isnan(cap), UNBOUNDED, cap).astype(np.int64)
     else:
         cap_all = np.full(len(nodes), UNBOUNDED, dtype=np.int64)
-    used = np.concatenate([np.flatnonzero(eligible), np.flatnonzero(is_pickup_store & ~eligible)])
+    # Nodes in sorted order of their location id, whatever the row order of the frame: every
+    # policy breaks ties between equally good nodes by this position (see route_orders).
+    labels = np.asarray(nodes["location"].to_numpy(), dtype=object)
+    used = np.flatnonzero(eligible | is_pickup_store)
+    used = used[np.argsort(labels[used], kind="stable")]
     position = np.full(len(nodes), -1, dtype=np.int64)
     position[used] = np.arange(used.size)
     capacity = np.where(eligible[used], cap_all[used], 0).astype(np.int64)
-    node_labels = np.asarray(nodes["location"].to_numpy(), dtype=object)[used]
+    node_labels = labels[used]
     # Stock.
     on_hand = stock["on_hand"].to_numpy(dtype=float)
     _fail_at(
@@ -373,8 +415,9 @@ def build_problem(
     # Destination: the delivery point, or the pickup store (where transfers go).
     order_pickup_row = pickup_row[first_row] if n_orders else np.zeros(0, dtype=np.int64)
     pick = order_pickup_row >= 0
-    dest_lat = np.where(pick, node_lat[np.maximum(order_pickup_row, 0)], lat[first_row])
-    dest_lon = np.where(pick, node_lon[np.maximum(order_pickup_row, 0)], lon[first_row])
+    # Index -1 (delivery) picks the padding, so this also holds for an empty nodes frame.
+    dest_lat = np.where(pick, np.append(node_lat, np.nan)[order_pickup_row], lat[first_row])
+    dest_lon = np.where(pick, np.append(node_lon, np.nan)[order_pickup_row], lon[first_row])
     with np.errstate(invalid="ignore"):
         distance = haversine_km(dest_lat, dest_lon, node_lat[used], node_lon[used])
     return RoutingProblem(
@@ -394,7 +437,7 @@ def build_problem(
         node_lon=node_lon[used],
         order_lat=dest_lat,
         order_lon=dest_lon,
-        order_pickup=np.where(pick, position[np.maximum(order_pickup_row, 0)], -1).astype(np.int64),
+        order_pickup=np.append(position, -1)[order_pickup_row].astype(np.int64),
         has_pickup="pickup_location" in orders.columns,
         transfers=transfers,
     )

@@ -482,6 +482,26 @@ def _paths(demand_paths: object) -> _Paths:
     return _Paths(values, nodes, None)
 
 
+def _sorted_codes(values: pd.Series[Any]) -> tuple[IntArray, pd.Index]:
+    """Codes of ``values`` numbered in sorted order of the values, and the sorted labels.
+
+    A categorical's own category order (and its unused categories) is ignored on purpose, so
+    string and categorical ids, whatever their category order, give the same nodes, paths and
+    periods in the same (sorted) order, as the docs promise for parameters given in node order.
+    """
+    codes, uniques = pd.factorize(values, sort=False)
+    labels = pd.Index(uniques)
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        labels = pd.Index(labels.astype(labels.dtype.categories.dtype))
+    try:
+        order = np.asarray(labels.argsort(kind="stable"), dtype=np.int64)
+    except TypeError:  # categories of mixed types: order by their text
+        order = np.argsort(np.asarray(labels.astype(str), dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], labels[order]
+
+
 def _paths_frame(frame: pd.DataFrame) -> _Paths:
     time_col = "period" if "period" in frame.columns else "date"
     ids = [c for c in ("product", "location") if c in frame.columns]
@@ -500,12 +520,17 @@ def _paths_frame(frame: pd.DataFrame) -> _Paths:
         ),
     )
     check_frame(frame, schema)
-    path, path_labels = pd.factorize(frame["path"], sort=True)
-    period, period_labels = pd.factorize(frame[time_col], sort=True)
+    if len(frame) == 0:
+        raise SchemaError(
+            f"demand_paths has no rows; it needs a row for every path, {time_col} and node. "
+            "Check the filter that built it (e.g. a store or week without forecasts)."
+        )
+    path, path_labels = _sorted_codes(frame["path"])
+    period, period_labels = _sorted_codes(frame[time_col])
     key = np.zeros(len(frame), dtype=np.int64)
     uniques: list[Any] = []
     for col in ids:
-        code, labels = pd.factorize(frame[col], sort=True)
+        code, labels = _sorted_codes(frame[col])
         key = key * max(len(labels), 1) + code
         uniques.append(labels)
     node_key, node = np.unique(key, return_inverse=True)
@@ -706,7 +731,8 @@ def simulate_policy(
         ``(n_paths, n_periods)`` for one node; nodes are then ``location`` 0, 1, ...), or a
         long frame with ``path``, ``period`` (or a datetime ``date``, as sample-path forecasts
         have), ``product`` and/or ``location``, and ``quantity``, with a row for every path,
-        period and node (nodes are sorted by product, then location).
+        period and node (nodes are sorted by product, then location, by value: a categorical's
+        category order is ignored, so string and categorical ids give the same nodes).
     unmet_demand : {"lost_sales", "backorder"}, default "lost_sales"
         Whether demand not met from stock is lost or waits for stock.
     holding_cost, stockout_cost, fixed_cost, unit_cost : float, array or pandas.Series
@@ -737,7 +763,7 @@ def simulate_policy(
         On an unknown policy or mode, negative or non-finite demand, parameters that do not
         match the nodes, or ``warmup`` not below the number of periods.
     SchemaError
-        On a malformed or incomplete demand frame.
+        On a malformed, empty or incomplete demand frame.
 
     See Also
     --------

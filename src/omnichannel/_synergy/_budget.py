@@ -22,6 +22,7 @@ from scipy import optimize
 from .._exceptions import InvalidParameterError, OmnichannelError
 from .._plotting import new_axes
 from .._validation import as_generator, check_int, check_real, short_repr
+from ._score import describe_argument
 
 __all__ = ["BudgetModel", "BudgetResult", "optimize_budget"]
 
@@ -283,7 +284,8 @@ def _check_model(model: object) -> tuple[tuple[str, ...], FloatArray]:
     if not callable(getattr(model, "media_effect", None)) or channels is None or spend is None:
         raise InvalidParameterError(
             f"The 'model' parameter of {_FUNC} must be a fitted mix model (from fit_mix_model) "
-            f"or any object with channels, spend and media_effect(spend). Got {short_repr(model)}."
+            f"or any object with channels, spend and media_effect(spend). Got "
+            f"{describe_argument(model)}."
         )
     names = tuple(str(c) for c in channels)
     history = np.asarray(spend, dtype=np.float64)
@@ -311,11 +313,17 @@ def _channel_map(value: object, name: str, channels: tuple[str, ...]) -> dict[st
     return dict(value)
 
 
+def _limit(value: float | None) -> str:
+    return "None" if value is None else f"{value:g}"
+
+
 def _bounds(
     bounds: object, fixed: object, channels: tuple[str, ...], total: float
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     k = len(channels)
     low, high = np.zeros(k), np.full(k, total)
+    # the limits as the caller wrote them (None for no limit), to check fixed amounts against
+    stated: dict[str, tuple[float | None, float | None]] = {}
     for channel, pair in _channel_map(bounds, "bounds", channels).items():
         ok = isinstance(pair, tuple | list) and len(pair) == 2
         i = channels.index(channel)
@@ -325,18 +333,30 @@ def _bounds(
                 f"period; use None for no limit. Got {short_repr(pair)} instead."
             )
         lo, hi = pair
-        if lo is not None:
-            low[i] = check_real(lo, f"bounds[{channel!r}][0]", func=_FUNC, low=0.0)
-        if hi is not None:
-            high[i] = min(total, check_real(hi, f"bounds[{channel!r}][1]", func=_FUNC, low=0.0))
+        lo_ = None if lo is None else check_real(lo, f"bounds[{channel!r}][0]", func=_FUNC, low=0.0)
+        hi_ = None if hi is None else check_real(hi, f"bounds[{channel!r}][1]", func=_FUNC, low=0.0)
+        if lo_ is not None:
+            low[i] = lo_
+        if hi_ is not None:
+            high[i] = min(total, hi_)
         if low[i] > high[i]:
             raise InvalidParameterError(
                 f"bounds[{channel!r}] of {_FUNC} has low {low[i]:g} above high {high[i]:g}."
             )
+        stated[channel] = (lo_, hi_)
     is_fixed = np.zeros(k, dtype=bool)
     for channel, amount in _channel_map(fixed, "fixed", channels).items():
         i = channels.index(channel)
-        low[i] = high[i] = check_real(amount, f"fixed[{channel!r}]", func=_FUNC, low=0.0)
+        value = check_real(amount, f"fixed[{channel!r}]", func=_FUNC, low=0.0)
+        lo_, hi_ = stated.get(channel, (None, None))
+        if (lo_ is not None and value < lo_) or (hi_ is not None and value > hi_):
+            raise InvalidParameterError(
+                f"The 'fixed' and 'bounds' parameters of {_FUNC} contradict each other for "
+                f"channel {channel!r}: fixed[{channel!r}] = {value:g} lies outside "
+                f"bounds[{channel!r}] = ({_limit(lo_)}, {_limit(hi_)}). A fixed channel is held "
+                "at its amount; drop it from bounds or change one of the two."
+            )
+        low[i] = high[i] = value
         is_fixed[i] = True
     if low.sum() > total * (1 + 1e-12) or high.sum() < total * (1 - 1e-12):
         raise InvalidParameterError(
@@ -375,7 +395,8 @@ def optimize_budget(
         Spend limits over the period per channel; ``None`` for no limit on a side. Default:
         between 0 and ``total``.
     fixed : mapping of str to float, optional
-        Channels held at a given spend over the period (counted in ``total``).
+        Channels held at a given spend over the period (counted in ``total``). A channel may
+        also appear in ``bounds`` only if its fixed amount lies within them.
     n_weeks : int, default 1
         Weeks in the planning period.
     n_starts : int, default 8
@@ -390,8 +411,8 @@ def optimize_budget(
     Raises
     ------
     InvalidParameterError
-        When the model lacks what is needed, a channel is unknown, or the bounds cannot meet the
-        total.
+        When the model lacks what is needed, a channel is unknown, a fixed amount lies outside
+        the channel's bounds, or the bounds cannot meet the total.
     OmnichannelError
         When no start reaches a feasible point.
 

@@ -644,6 +644,46 @@ def _drivers_design(
 # --------------------------------------------------------------------------------------------
 
 
+def _id_type(series: pd.Series[Any]) -> str:
+    """``"integer"`` or ``"string"``: the type region ids of the column are matched as."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return "integer"
+    return "string"
+
+
+def _check_alignment(sales: pd.DataFrame, other: pd.DataFrame, name: str) -> None:
+    """Refuse region ids or dates that cannot be matched between sales and ``other``.
+
+    Regions are matched by value, so region ``1`` never equals ``"R01"`` nor ``"1"``: a type
+    mismatch would leave every event or driver without sales and surface later as a misleading
+    error. A naive date column against a timezone-aware one has no defined ordering (is the naive
+    date local or UTC?), so the event would land in a period that depends on the zone. Empty
+    columns carry nothing to match and are not compared.
+    """
+    if not len(sales) or not len(other):
+        return
+    if "region" in other.columns and _id_type(sales["region"]) != _id_type(other["region"]):
+        raise SchemaError(
+            f"sales['region'] is {sales['region'].dtype} ({_id_type(sales['region'])} ids) but "
+            f"{name}['region'] is {other['region'].dtype} ({_id_type(other['region'])} ids); "
+            "regions are matched by value, so an integer region never equals a text label. "
+            "Use the same region ids in both frames (e.g. convert both with .astype(str))."
+        )
+    sales_tz = isinstance(sales["date"].dtype, pd.DatetimeTZDtype)
+    other_tz = isinstance(other["date"].dtype, pd.DatetimeTZDtype)
+    if sales_tz != other_tz:
+        raise SchemaError(
+            f"sales['date'] is {sales['date'].dtype} but {name}['date'] is "
+            f"{other['date'].dtype}; both must be timezone-aware or both naive, since a naive "
+            "date has no defined order against an aware one. Make them agree first, e.g. "
+            ".dt.tz_localize(<zone>) on the naive column or .dt.tz_localize(None) on the aware "
+            "one after converting it to the sales' local zone."
+        )
+
+
 def _channels_arg(value: object, name: str, known: list[str]) -> list[str]:
     chosen = [value] if isinstance(value, str) else value
     if (
@@ -731,7 +771,9 @@ def cross_channel_effects(
     ------
     SchemaError
         On a missing column, an unknown event kind, non-positive sales or activity, no control
-        regions, or events without before-and-after periods.
+        regions, events without before-and-after periods, or region ids or dates that cannot be
+        matched with sales (integer regions in one frame and text in the other, no shared
+        region, or naive dates in one frame and timezone-aware in the other).
     InvalidParameterError
         When neither design is requested, or on a bad option.
 
@@ -786,6 +828,7 @@ def cross_channel_effects(
     study: list[dict[str, Any]] = []
     if events is not None:
         check_frame(events, _EVENTS)
+        _check_alignment(sales, events, "events")
         kinds = events["kind"].astype(str)
         fail_at_rows(
             ~kinds.isin(list(EVENT_KINDS)).to_numpy(),
@@ -807,12 +850,20 @@ def cross_channel_effects(
             raise SchemaError(
                 "sales must cover at least 2 regions for a difference in differences."
             )
+        if len(events) and not (_event_codes(panel, events) >= 0).any():
+            raise SchemaError(
+                f"events['region'] shares no region with the {short_repr(responses)} sales "
+                f"(sales regions {short_repr(panel.regions.tolist())}, event regions "
+                f"{short_repr(sorted(events['region'].astype(str).unique().tolist()))}); "
+                "check the region labels."
+            )
         found, study = _events_design(panel, events, responses, window, level_, store_channel)
         rows.extend(found)
     elif window is not None:
         raise InvalidParameterError(f"The 'leads_lags' parameter of {_FUNC} needs events.")
     if drivers is not None:
         check_frame(drivers, _DRIVERS)
+        _check_alignment(sales, drivers, "drivers")
         targets = known if response is None else _channels_arg(response, "response", known)
         if "region" in drivers.columns:
             missing = drivers["region"].astype(str).isin(sales["region"].astype(str))

@@ -266,9 +266,9 @@ def fit_mix_model(
     Raises
     ------
     SchemaError
-        On missing columns, missing values, negative spend, unsorted or repeated dates, a
-        constant or all-zero spend column, a baseline column explained by the others, or
-        fewer weeks than parameters.
+        On an empty frame, missing columns, missing values, negative spend, unsorted or
+        repeated dates, a constant or all-zero spend column, a baseline column explained by the
+        others, or fewer weeks than parameters.
     InvalidParameterError
         On an invalid option.
 
@@ -339,6 +339,13 @@ def fit_mix_model(
         key=(date_name,),
     )
     frame = check_frame(data, schema, sorted_by=(date_name,))
+    if len(frame) == 0:
+        # checked before the per-channel checks, which would misreport it as a channel with
+        # no spend
+        raise SchemaError(
+            f"data has no rows; {_FUNC} needs one row per week with the columns "
+            f"{short_repr([date_name, kpi_name, *channels, *control_names])}."
+        )
     spend = _check_media(frame, channels)
     dates = pd.DatetimeIndex(frame[date_name])
     first = int(carry)

@@ -92,7 +92,9 @@ def _names(value: object, name: str) -> tuple[str, ...]:
 
 
 def _first_bad(frame: pd.DataFrame, bad: npt.NDArray[np.bool_]) -> object:
-    return frame.index[int(np.flatnonzero(bad)[0])]
+    label = frame.index[int(np.flatnonzero(bad)[0])]
+    # a plain Python value, so messages read 5 rather than np.int64(5)
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def _treatment(frame: pd.DataFrame, column: str, min_channels: int | None) -> BoolArray:
@@ -120,8 +122,8 @@ def _treatment(frame: pd.DataFrame, column: str, min_channels: int | None) -> Bo
     if not binary.all():
         raise SchemaError(
             f"customers[{column!r}] must be a binary treatment (bool or 0/1); got "
-            f"{values[~binary][0]!r} at index {_first_bad(frame, ~binary)!r}. For a count of "
-            "channels used, pass min_channels=2 to treat customers with two or more as "
+            f"{float(values[~binary][0])!r} at index {_first_bad(frame, ~binary)!r}. For a "
+            "count of channels used, pass min_channels=2 to treat customers with two or more as "
             "multichannel."
         )
     out: BoolArray = values == 1.0

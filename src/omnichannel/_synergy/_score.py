@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats
 
 from .._exceptions import InvalidParameterError
@@ -213,12 +214,30 @@ def score_synergy(model: MixModel, *, level: float = 0.95) -> SynergyScores:
     )
 
 
+def describe_argument(value: object) -> str:
+    """One short line naming a wrong argument, for error messages.
+
+    Frames, series and arrays are named by type and shape (their repr spans many lines and
+    ``short_repr`` cuts it mid-table); anything else by its shortened repr.
+    """
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and not isinstance(value, np.generic):
+        dims = " x ".join(str(n) for n in shape)
+        return f"a {type(value).__name__} of shape ({dims})"
+    return short_repr(value)
+
+
 def _check_model(model: object) -> None:
     needed = ("channels", "interactions", "coef", "coef_names", "coef_cov", "response")
     if any(not hasattr(model, name) for name in needed):
+        hint = (
+            " Fit one first: oc.score_synergy(oc.fit_mix_model(data, kpi=..., media=[...]))."
+            if isinstance(model, pd.DataFrame)
+            else ""
+        )
         raise InvalidParameterError(
             f"The 'model' parameter of {_FUNC} must be a fitted MixModel from fit_mix_model. "
-            f"Got {short_repr(model)} instead."
+            f"Got {describe_argument(model)} instead.{hint}"
         )
     channels = tuple(getattr(model, "channels", ()))
     if len(channels) < 2:
