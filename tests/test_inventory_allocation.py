@@ -411,3 +411,21 @@ def _timed(func: object) -> float:
     start = time.perf_counter()
     func()  # type: ignore[operator]
     return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("unit", [1e-10, 1e-8, 1.0, 1e6])
+def test_the_milp_does_not_depend_on_the_money_unit(unit: float) -> None:
+    supply = pd.DataFrame({"product": ["P1"], "quantity": [30]})
+    demand = pd.DataFrame(
+        {"product": "P1", "location": ["S1", "S2", "online"], "mean": [10.0, 5.0, 12.0]}
+    ).assign(family="poisson")
+    economics = pd.DataFrame(
+        {"location": ["S1", "S2", "online"], "unit_margin": [4.0, 4.0, 3.0], "overage_cost": 1.0}
+    )
+    scaled = economics.assign(
+        unit_margin=economics["unit_margin"] * unit, overage_cost=economics["overage_cost"] * unit
+    )
+    greedy = oc.allocate_inventory(supply, demand, economics=economics, method="greedy")
+    milp = oc.allocate_inventory(supply, demand, economics=scaled, method="milp")
+    assert milp.to_frame()["quantity"].tolist() == greedy.to_frame()["quantity"].tolist()
+    assert milp.expected_profit == pytest.approx(greedy.expected_profit * unit, rel=1e-9)

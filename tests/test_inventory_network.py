@@ -667,3 +667,38 @@ def _reference_per_product(
             lanes[lanes["product"] == p].drop(columns="product"),
         )
     return total
+
+
+def test_lane_ids_of_another_type_than_the_demand_ids_are_named() -> None:
+    supply, demand, economics, constraints, lanes = _instance(3, n_src=2)
+    numeric = demand.assign(location=demand["location"].str[1:].astype(int))
+    with pytest.raises(oc.SchemaError, match=r"lanes\['location'\] holds string ids"):
+        oc.allocate_inventory(
+            supply,
+            numeric,
+            economics=economics.assign(location=economics["location"].str[1:].astype(int)),
+            constraints=constraints.assign(location=constraints["location"].str[1:].astype(int)),
+            lanes=lanes,
+        )
+
+
+@pytest.mark.parametrize("unit", [1e-10, 1e-8, 1e8])
+@pytest.mark.parametrize("method", ["greedy", "lp", "milp"])
+def test_plans_and_prices_do_not_depend_on_the_money_unit(unit: float, method: str) -> None:
+    supply, demand, economics, constraints, lanes = _instance(11, n_src=2, capacity=True)
+    money = ["unit_margin", "overage_cost", "shortage_penalty", "shipping_cost"]
+    scaled = economics.assign(**{c: economics[c] * unit for c in money})
+    kwargs = {"constraints": constraints, "method": method}
+    base = oc.allocate_inventory(supply, demand, economics=economics, lanes=lanes, **kwargs)  # type: ignore[arg-type]
+    got = oc.allocate_inventory(
+        supply,
+        demand,
+        economics=scaled,
+        lanes=lanes.assign(cost_per_unit=lanes["cost_per_unit"] * unit),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    pd.testing.assert_series_equal(got.to_frame()["quantity"], base.to_frame()["quantity"])
+    assert got.expected_profit == pytest.approx(base.expected_profit * unit, rel=1e-9)
+    np.testing.assert_allclose(
+        got.by_source()["shadow_price"] / unit, base.by_source()["shadow_price"], atol=1e-9
+    )

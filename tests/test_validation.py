@@ -13,6 +13,7 @@ from omnichannel._validation import (
     check_real,
     check_timedelta,
     datetime_to_ns,
+    fail_at_rows,
 )
 
 
@@ -185,3 +186,18 @@ def test_datetime_to_ns_any_resolution(unit):
     ns_aware, tz_aware = datetime_to_ns(aware)
     assert tz_aware == "Europe/Amsterdam"
     assert ns_aware[0] == ns[0] - 3600 * 10**9
+
+
+def test_fail_at_rows_shows_ids_as_written():
+    # A row of mixed types is upcast by pandas (int -> float); the message reads each column.
+    frame = pd.DataFrame({"location": [7, 8], "share": [0.5, 1.5]}, index=[10, 11])
+    with pytest.raises(oc.SchemaError) as err:
+        fail_at_rows(
+            frame["share"].to_numpy() > 1,
+            frame,
+            "frame['share']",
+            "exceeds 1",
+            "Fix it.",
+            keys=("location",),
+        )
+    assert "first at index 11 (location=8). Fix it." in str(err.value)

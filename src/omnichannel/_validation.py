@@ -328,11 +328,11 @@ def fail_at_rows(
         return
     where = np.flatnonzero(bad)
     first = int(where[0])
-    row = frame.iloc[first]
-    shown = ", ".join(f"{k}={row[k]!r}" for k in keys if k in frame.columns)
+    # Column by column: a row of mixed types would show an integer id as a float.
+    shown = ", ".join(f"{k}={_item(frame[k].iloc[first])!r}" for k in keys if k in frame.columns)
     raise SchemaError(
-        f"{label} {rule} in {where.size} row(s); first at index {frame.index[first]!r} ({shown}). "
-        f"{fix}"
+        f"{label} {rule} in {where.size} row(s); first at index {_item(frame.index[first])!r} "
+        f"({shown}). {fix}"
     )
 
 

@@ -13,8 +13,15 @@ import scipy.sparse as sp
 from .._exceptions import InvalidParameterError, SchemaError
 from .._journeys import Journeys, build_journeys
 from .._journeys._kernels import weighted_count
-from .._validation import as_generator, check_choice, check_int, check_real, short_repr
-from ._markov import ChainStructure
+from .._validation import (
+    as_generator,
+    check_choice,
+    check_int,
+    check_real,
+    check_timedelta,
+    short_repr,
+)
+from ._markov import STATE_NAMES, ChainStructure
 from ._models import (
     AttributionModel,
     FirstTouch,
@@ -44,23 +51,49 @@ def _as_journeys(
     conversions: pd.DataFrame | None,
     lookback: pd.Timedelta | None,
     max_length: int | None,
-) -> Journeys:
+    func: str,
+) -> tuple[Journeys, float, float]:
+    """Return the store to attribute and the conversions and value no touch can be credited for.
+
+    From frames, journeys are built with ``keep_empty=True`` so that conversions with no touch
+    in the lookback window are counted (and then dropped) rather than lost silently.
+    """
     if isinstance(journeys, Journeys):
-        if conversions is not None:
-            raise InvalidParameterError(
-                "attribute takes 'conversions' only with a touchpoints frame; the Journeys "
-                "store already holds its conversions."
+        given = [
+            name
+            for name, v in (
+                ("conversions", conversions),
+                ("lookback", lookback),
+                ("max_length", max_length),
             )
-        return journeys
+            if v is not None
+        ]
+        if given:
+            raise InvalidParameterError(
+                f"{func} takes {given} only with a touchpoints frame; a Journeys store already "
+                "holds its conversions and was built with its own lookback. Pass them to "
+                "build_journeys instead (or use journeys.truncate(max_length))."
+            )
+        return journeys, 0.0, 0.0
     if isinstance(journeys, pd.DataFrame):
         if conversions is None:
             raise InvalidParameterError(
-                "attribute got a touchpoints frame without 'conversions'; pass "
+                f"{func} got a touchpoints frame without 'conversions'; pass "
                 "conversions=<conversions frame>, or a Journeys store."
             )
-        return build_journeys(journeys, conversions, lookback=lookback, max_length=max_length)
+        window = check_timedelta(lookback, "lookback", func=func)
+        max_len = check_int(max_length, "max_length", func=func, low=1, allow_none=True)
+        built = build_journeys(
+            journeys, conversions, lookback=window, max_length=max_len, keep_empty=True
+        )
+        empty = built.lengths == 0
+        if not empty.any():
+            return built, 0.0, 0.0
+        lost_conversions = float(built.conversions[empty].sum())
+        lost_value = float(built.value[empty].sum())
+        return built.drop_empty(), lost_conversions, lost_value
     raise InvalidParameterError(
-        "The 'journeys' parameter of attribute must be a Journeys store or a touchpoints frame. "
+        f"The 'journeys' parameter of {func} must be a Journeys store or a touchpoints frame. "
         f"Got {type(journeys).__name__} instead."
     )
 
@@ -83,6 +116,14 @@ def _check_journeys(journeys: Journeys, model: AttributionModel) -> None:
         )
     if journeys.n_paths == 0 or journeys.n_touches == 0:
         raise SchemaError("journeys has no touch to attribute.")
+    if isinstance(model, Markov):
+        clash = sorted(set(journeys.channels) & set(STATE_NAMES))
+        if clash:
+            raise SchemaError(
+                f"journeys has channel(s) {clash} named like the states of the Markov chain "
+                f"{list(STATE_NAMES)}, which would make removal effects and transition_matrix() "
+                "ambiguous; rename these channels before a Markov attribution."
+            )
 
 
 def _rule_credits(journeys: Journeys, model: RuleModel) -> Credits:
@@ -248,9 +289,12 @@ def attribute(
         :class:`LastNonDirect`, :class:`Linear`, :class:`PositionBased`, :class:`TimeDecay`,
         :class:`Markov` or :class:`Shapley`.
     conversions : pandas.DataFrame, optional
-        Conversions frame, when ``journeys`` is a touchpoints frame.
+        Conversions frame, when ``journeys`` is a touchpoints frame (only then).
     lookback, max_length : optional
-        Journey-building options used with frames (see :func:`build_journeys`).
+        Journey-building options used with frames (see :func:`build_journeys`); a store was
+        built with its own, so passing them with a store raises. Conversions with no touch in
+        their window cannot be credited to any channel: they are left out of the credits and
+        reported as ``unattributed_conversions`` and ``unattributed_value`` of the result.
     n_boot : int, default 0
         Bootstrap replicates for intervals. Journeys are resampled by Poisson weights on the
         path counts (each journey's count is Poisson(1)), which works alike on individual and
@@ -263,14 +307,18 @@ def attribute(
     Returns
     -------
     Attribution
-        Credits per channel; conversions and value each sum to the journeys' totals.
+        Credits per channel; conversions and value each sum to the totals of the journeys
+        with touches (``total_conversions``); with frames, ``unattributed_conversions`` counts
+        the conversions left without a touch.
 
     Raises
     ------
     SchemaError
-        When the journeys include paths with no touch, or none at all.
+        When a store includes paths with no touch, has no touch at all, or (Markov) has a
+        channel named like a chain state: ``(start)``, ``(conversion)`` or ``(null)``.
     InvalidParameterError
-        On an unknown model, a bad option, or ``n_boot > 0`` without ``seed``.
+        On an unknown model, a bad option, ``conversions``, ``lookback`` or ``max_length``
+        with a store, or ``n_boot > 0`` without ``seed``.
 
     See Also
     --------
@@ -312,7 +360,9 @@ def attribute(
             "attribute needs an explicit 'seed' (int or numpy.random.Generator) when n_boot > 0, "
             "so that intervals are reproducible."
         )
-    store = _as_journeys(journeys, conversions, lookback, max_length)
+    store, lost_conversions, lost_value = _as_journeys(
+        journeys, conversions, lookback, max_length, func
+    )
     _check_journeys(store, model)
     credits, extras = _prepare(store, model)
     conv_credit, value_credit = credits(store.conversions, store.nulls, store.value)
@@ -332,6 +382,8 @@ def attribute(
         value=value_credit,
         total_conversions=store.total_conversions,
         total_value=store.total_value,
+        unattributed_conversions=lost_conversions,
+        unattributed_value=lost_value,
         **kwargs,
     )
 
@@ -380,21 +432,29 @@ def _bootstrap(
 
 
 def compare_models(
-    journeys: Journeys,
+    journeys: Journeys | pd.DataFrame,
     models: Sequence[AttributionModel],
     *,
     metric: str = "conversions",
+    conversions: pd.DataFrame | None = None,
+    lookback: pd.Timedelta | None = None,
+    max_length: int | None = None,
 ) -> pd.DataFrame:
     """Credits of several models side by side: one row per channel, one column per model.
 
     Parameters
     ----------
-    journeys : Journeys
-        The journeys to attribute.
+    journeys : Journeys or pandas.DataFrame
+        The journeys to attribute, or a touchpoints frame together with ``conversions``, as
+        :func:`attribute` takes them (journeys are then built once for all models).
     models : sequence of attribution models
         Models to run; their ``name`` labels the columns (repeats get a suffix).
     metric : {"conversions", "value", "share"}, default "conversions"
         What to tabulate.
+    conversions, lookback, max_length : optional
+        As in :func:`attribute`: only with a touchpoints frame. Conversions with no touch in
+        their window are in no column; :func:`attribute` reports them as
+        ``unattributed_conversions``.
 
     Returns
     -------
@@ -414,14 +474,16 @@ def compare_models(
     1       b          2.0         4.0      3.50
     2       c          0.0         2.0      1.17
     """
-    check_choice(metric, "metric", ("conversions", "value", "share"), func="compare_models")
+    func = "compare_models"
+    check_choice(metric, "metric", ("conversions", "value", "share"), func=func)
     if not isinstance(models, Sequence) or not models:
         raise InvalidParameterError(
             "The 'models' parameter of compare_models must be a non-empty sequence of models."
         )
-    frame = pd.DataFrame({"channel": list(journeys.channels)})
+    store, _, _ = _as_journeys(journeys, conversions, lookback, max_length, func)
+    frame = pd.DataFrame({"channel": list(store.channels)})
     for model in models:
-        result = attribute(journeys, model)
+        result = attribute(store, model)
         column = result.name
         suffix = 2
         while column in frame.columns:

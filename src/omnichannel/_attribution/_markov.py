@@ -22,11 +22,13 @@ import scipy.sparse.linalg as spla
 from .._journeys import Journeys
 from .._journeys._kernels import factorize_integers, positions, weighted_count
 
-__all__ = ["ChainSolution", "ChainStructure"]
+__all__ = ["STATE_NAMES", "ChainSolution", "ChainStructure"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
+# Channels may not take these names (attribute checks), so state labels stay unambiguous.
+STATE_NAMES = (START, CONVERSION, NULL)
 # Transient states up to which order 1 takes the dense inverse; larger chains, and every
 # higher-order chain, use sparse LU (dense solves also suffer from BLAS threading overhead).
 _DENSE_LIMIT = 200
@@ -193,11 +195,14 @@ class ChainStructure:
         if self.order == 1 and t <= _DENSE_LIMIT:
             fundamental = np.linalg.inv(a.toarray())
             x = fundamental @ b
-            # State k + 1 is channel k; the chance of visiting it times the absorption from it,
-            # relative to the absorption from start. Unvisited channels have N[0, k] = 0.
+            # State i + 1 is channel state_keys[i] - 1 (a channel with no touch has no state
+            # and keeps effect 0); the chance of visiting it times the absorption from it,
+            # relative to the absorption from start. Unvisited states have N[0, i] = 0.
             visit = fundamental[0, 1:] / np.diag(fundamental)[1:]
             with np.errstate(invalid="ignore", divide="ignore"):
-                effects = np.where(x[0] > 0, visit[:, None] * x[1:] / x[0], 0.0)
+                effects[self.state_keys - 1] = np.where(
+                    x[0] > 0, visit[:, None] * x[1:] / x[0], 0.0
+                )
             return x[0], np.clip(effects, 0.0, 1.0)
         x = _solve(a, b)
         member = self.state_channels()

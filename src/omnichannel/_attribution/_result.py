@@ -38,8 +38,11 @@ class Attribution:
     """Credit per channel from one attribution model.
 
     Conversions and value are shared among the channels; both sum to the totals of the journeys
-    attributed. With ``n_boot`` bootstrap replicates, ``lower`` and ``upper`` hold percentile
-    intervals at ``level``.
+    attributed. Conversions that had no touch (in the lookback window, when journeys were built
+    from frames by :func:`attribute`) cannot be credited to a channel: they are counted in
+    ``unattributed_conversions`` and ``unattributed_value`` and shown by ``repr``. With
+    ``n_boot`` bootstrap replicates, ``lower`` and ``upper`` hold percentile intervals at
+    ``level``.
 
     Attributes
     ----------
@@ -51,6 +54,10 @@ class Attribution:
         Credited conversions and value per channel.
     total_conversions, total_value : float
         Totals of the journeys attributed.
+    unattributed_conversions, unattributed_value : float
+        Conversions (and their value) left out because their journey had no touch; 0 when
+        the journeys came as a store. All conversions passed in are
+        ``total_conversions + unattributed_conversions``.
     n_boot : int
         Bootstrap replicates behind the intervals (0: none).
     level : float
@@ -83,6 +90,8 @@ class Attribution:
     level: float = 0.95
     lower: dict[str, FloatArray] = attrs.field(factory=dict, repr=False)
     upper: dict[str, FloatArray] = attrs.field(factory=dict, repr=False)
+    unattributed_conversions: float = 0.0
+    unattributed_value: float = 0.0
     _removal_effects: FloatArray | None = attrs.field(
         default=None, converter=_readonly, repr=False, alias="removal_effects"
     )
@@ -164,11 +173,21 @@ class Attribution:
         return (
             f"Attribution({self.name}: {self.total_conversions:,.4g} conversions, value "
             f"{self.total_value:,.4g} over {len(self.channels)} channels; {shares}{more}"
-            f"{interval})"
+            f"{interval}{self._unattributed_note()})"
+        )
+
+    def _unattributed_note(self) -> str:
+        if not self.unattributed_conversions:
+            return ""
+        return (
+            f"; {self.unattributed_conversions:,.6g} conversions (value "
+            f"{self.unattributed_value:,.6g}) had no touch in their window and are not credited"
         )
 
     def _repr_html_(self) -> str:
-        return html_table(self.summary(), "Attribution", f"({self.name})")
+        return html_table(
+            self.summary(), "Attribution", f"({self.name}{self._unattributed_note()})"
+        )
 
     def plot(self, ax: Any = None, *, metric: str = "conversions") -> Any:
         """Bar chart of the credit per channel, with interval whiskers when available.

@@ -137,8 +137,10 @@ def _milp(prob: _Problem) -> _Solution:
     matrix = sp.csr_matrix(
         (weight, (row, np.arange(run_node.size))), shape=(prob.n_sku, run_node.size)
     )
+    # HiGHS's tolerances are absolute: values in a tiny money unit (1e-8) would all look like 0.
+    top = float(np.abs(run_value).max())
     result = optimize.milp(
-        c=-run_value,
+        c=-run_value / (top if top > 0 else 1.0),
         integrality=np.ones(run_node.size, dtype=np.int64),
         bounds=optimize.Bounds(np.zeros(run_node.size), run_len),
         constraints=optimize.LinearConstraint(matrix, -np.inf, prob.spare.astype(float)),

@@ -39,7 +39,14 @@ from ._allocation_flow import (
     solve_dual,
     solve_lp,
 )
-from ._allocation_problem import _SUPPLY, _integral, _Problem, _problem, _supply_units
+from ._allocation_problem import (
+    _SUPPLY,
+    _id_kind,
+    _integral,
+    _Problem,
+    _problem,
+    _supply_units,
+)
 from ._allocation_result import Allocation
 
 __all__ = ["LANES", "allocate_network"]
@@ -154,6 +161,7 @@ def _lanes(
         )
     check_frame(lanes, LANES)
     assert isinstance(lanes, pd.DataFrame)
+    _check_lane_ids(lanes, prob, sources)
     cost = lanes["cost_per_unit"].to_numpy(dtype=float)
     _fail_lanes(
         cost < 0,
@@ -200,6 +208,25 @@ def _lanes(
             "each of its demand locations)."
         )
     return lane
+
+
+def _check_lane_ids(lanes: pd.DataFrame, prob: _Problem, sources: npt.NDArray[Any]) -> None:
+    """Lane ids must have the type of the ids they refer to: 1001 never matches '1001'."""
+    refer = {
+        "source": ("supply['source']", sources),
+        "location": ("demand['location']", prob.locations),
+        "product": ("demand['product']", prob.products),
+    }
+    for column, (origin, labels) in refer.items():
+        if column not in lanes.columns:
+            continue
+        got, want = _id_kind(lanes[column]), _id_kind(pd.Series(labels, dtype=object))
+        if got is not None and want is not None and got != want:
+            raise SchemaError(
+                f"lanes[{column!r}] holds {got} ids (dtype {lanes[column].dtype}) but {origin} "
+                f"holds {want} ids, so no lane can match (1001 and '1001' differ). Use one type "
+                "in every frame."
+            )
 
 
 def _capacity(constraints: object, prob: _Problem) -> FloatArray:
@@ -361,7 +388,7 @@ def allocate_network(
     """:func:`allocate_inventory` with DCs, lanes and shared capacity (validated arguments)."""
     net = _network(supply, demand, economics, constraints, lanes)
     prob = net.prob
-    pk = _packs(net)
+    pk, money = _in_money_units(_packs(net))
     if method in _BASELINES and np.isfinite(net.cap).any():
         raise InvalidParameterError(
             f"method={method!r} ignores the economics and so the shared capacity "
@@ -389,10 +416,26 @@ def allocate_network(
     if exact:
         # DCs holding no whole pack still have a price, the value of their first pack.
         idle = ~np.isnan(net.lane) & (net.spare[prob.sku] < prob.pack[:, None])
-        prices = marginal_prices(_packs(net, every_lane=True) if idle.any() else pk, optimum.ship)
+        pricing = _in_money_units(_packs(net, every_lane=True), money)[0] if idle.any() else pk
+        supply_price, capacity_price = marginal_prices(pricing, optimum.ship)
+        prices = (supply_price * money, capacity_price * money)
     else:
         prices = (np.full((pk.n_sku, pk.n_src), np.nan), np.full(pk.n_loc, np.nan))
-    return _result(net, pk, shown, optimum, prices, ship, sales, leftover, profit, gap)
+    last = _last_values(pk, optimum.ship) * money
+    return _result(net, pk, shown, optimum, last, prices, ship, sales, leftover, profit, gap)
+
+
+def _in_money_units(pk: Packs, money: float | None = None) -> tuple[Packs, float]:
+    """Values and lane costs divided by the largest of them (or by ``money``).
+
+    The solvers' tolerances are absolute, so economics in a tiny currency unit (1e-8 per unit)
+    would look like zeros; in these units the largest value is 1. Multiply prices back.
+    """
+    if money is None:
+        values = np.abs(np.concatenate([pk.el_value, pk.cost[np.isfinite(pk.cost)]]))
+        money = float(values.max()) if values.size else 0.0
+        money = money if money > 0 else 1.0
+    return attrs.evolve(pk, el_value=pk.el_value / money, cost=pk.cost / money), money
 
 
 def _profit(net: _Network, ship: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -411,7 +454,7 @@ def _baseline_ship(net: _Network, method: str) -> IntArray:
         want = _unconstrained(pooled_shift)
     dummy = _Solution(prob.low.copy(), np.zeros(prob.n_sku), np.zeros(prob.n_sku), want)
     quantity = _baseline(prob, method, dummy)
-    routed = _packs(net, forced_units=quantity)
+    routed = _in_money_units(_packs(net, forced_units=quantity))[0]
     exact = bool(_single_pack(prob).all())
     flow = solve_dual(routed) if exact and routed.n_src <= MAX_DUAL_SOURCES else None
     if flow is None:
@@ -450,6 +493,7 @@ def _result(
     pk: Packs,
     method: str,
     optimum: FlowSolution,
+    last: FloatArray,
     prices: tuple[FloatArray, FloatArray],
     ship: IntArray,
     sales: FloatArray,
@@ -463,7 +507,6 @@ def _result(
     optimal = method not in _BASELINES
     pack_sku = prob.pack[prob.sku_start[:-1]] if prob.n_nodes else np.ones(0, dtype=np.int64)
     price = prices[0] / pack_sku[:, None]
-    last = _last_values(pk, optimum.ship)
     shipped = np.zeros((prob.n_sku, pk.n_src), dtype=np.int64)
     np.add.at(shipped, prob.sku, ship)
     allocated = _per_sku_sum(quantity, prob).astype(np.int64)

@@ -11,6 +11,7 @@ import pandas as pd
 from .._exceptions import SchemaError
 from .._frames import CONVERSIONS, TOUCHPOINTS
 from .._validation import check_bool, check_frame, check_int, check_timedelta, datetime_to_ns
+from ._checks import check_channel_rows
 from ._kernels import code_dtype, factorize_integers
 from ._store import Journeys
 
@@ -51,10 +52,11 @@ def _dense_integer_codes(
     return codes[: a.size].astype(np.int64), codes[a.size :].astype(np.int64), uniques
 
 
-def _channel_codes(channel: pd.Series[Any]) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+def _channel_codes(touchpoints: pd.DataFrame) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
     """Channel codes numbered in sorted order of the names (categories' own order is ignored)."""
-    codes, uniques = pd.factorize(channel, sort=False)
+    codes, uniques = pd.factorize(touchpoints["channel"], sort=False)
     names = [str(u) for u in uniques]
+    check_channel_rows(codes, names, touchpoints, "touchpoints")
     order = np.argsort(np.asarray(names, dtype=object), kind="stable")
     renumber = np.empty(len(names), dtype=np.intp)
     renumber[order] = np.arange(len(names))
@@ -146,7 +148,10 @@ def build_journeys(
     Raises
     ------
     SchemaError
-        When a frame breaks its schema, or the frames disagree on id types or time zones.
+        When a frame breaks its schema, the frames disagree on id types or time zones, or a
+        channel name is empty, has leading or trailing whitespace or contains ``">"`` (the
+        separator of :meth:`Journeys.to_frame`'s path strings), so that every store round-trips
+        through its frames.
 
     See Also
     --------
@@ -188,7 +193,7 @@ def build_journeys(
     t_cust, c_cust, customers = _customer_codes(
         touchpoints["customer_id"], conversions["customer_id"]
     )
-    chan_codes, channels = _channel_codes(touchpoints["channel"])
+    chan_codes, channels = _channel_codes(touchpoints)
     c_value = conversions["value"].to_numpy(dtype=np.float64)
     # Lower value first among conversions at the same time, so ties do not depend on row order.
     by_value = np.argsort(c_value, kind="stable")

@@ -21,6 +21,13 @@ from .._validation import (
     ns_to_datetime,
     short_repr,
 )
+from ._checks import (
+    PATH_SEP,
+    check_channel_names,
+    check_channel_rows,
+    check_paths_agree,
+    name_problem,
+)
 from ._kernels import code_dtype, group_identical_paths, positions, segment_sum, take_paths
 
 __all__ = ["Journeys"]
@@ -92,7 +99,8 @@ class Journeys:
     Parameters
     ----------
     channels : sequence of str
-        Channel names; code ``k`` means ``channels[k]``. Sorted, unique, non-empty names.
+        Channel names; code ``k`` means ``channels[k]``. Sorted, unique, non-empty names
+        without surrounding whitespace or ``">"`` (so that path strings round-trip).
     codes : array of int
         Channel code of every touch, path after path.
     offsets : array of int
@@ -151,10 +159,7 @@ class Journeys:
     # ------------------------------------------------------------------ invariants
     def _check(self) -> None:
         ch = self.channels
-        if any(not isinstance(c, str) or not c for c in ch):
-            raise InvalidParameterError(
-                f"Journeys.channels must be non-empty str names; got {short_repr(list(ch))}."
-            )
+        check_channel_names(ch)
         if list(ch) != sorted(set(ch)):
             raise InvalidParameterError(
                 f"Journeys.channels must be sorted and unique; got {short_repr(list(ch))}."
@@ -339,7 +344,8 @@ class Journeys:
         Raises
         ------
         SchemaError
-            On a missing column, missing or negative counts, or an empty channel name in a path.
+            On a missing column, missing or negative counts, or an empty channel name in a path
+            (or one holding ``">"`` when another ``sep`` is used).
 
         Examples
         --------
@@ -378,14 +384,18 @@ class Journeys:
         empty_path = (lengths == 1) & is_blank[starts]
         keep = ~np.repeat(empty_path, lengths)
         lengths[empty_path] = 0
-        codes, is_blank = codes[keep], is_blank[keep]
-        if is_blank.any():
-            row = int(
-                np.searchsorted(np.cumsum(lengths), np.flatnonzero(is_blank)[0], side="right")
-            )
+        codes = codes[keep]
+        # Blank names, and names holding ">" when another separator split the paths.
+        is_bad = np.array([name_problem(x) is not None for x in names], dtype=bool)[codes]
+        if is_bad.any():
+            token = int(np.flatnonzero(is_bad)[0])
+            row = int(np.searchsorted(np.cumsum(lengths), token, side="right"))
+            name = str(names[codes[token]])
+            what = "an empty channel name" if not name else f"channel name {name!r}"
+            why = "" if not name else f", which {name_problem(name)}"
             raise SchemaError(
-                f"paths[{path!r}] has an empty channel name at index {frame.index[row]!r} "
-                f"({texts[row]!r}); check the separator {sep!r}."
+                f"paths[{path!r}] has {what} at index {frame.index[row]!r} "
+                f"({texts[row]!r}){why}; check the separator {sep!r}."
             )
         used = np.unique(codes)
         labels = np.asarray(names, dtype=object)[used]
@@ -470,8 +480,15 @@ class Journeys:
     def from_frame(cls, journeys: pd.DataFrame, touches: pd.DataFrame | None = None) -> Self:
         """Rebuild a store from :meth:`to_frame` (and optionally :meth:`touch_frame`).
 
-        With ``touches`` the paths come from the touch rows (exact, with times); without, from the
-        ``path`` strings. ``Journeys.from_frame(j.to_frame(), j.touch_frame())`` equals ``j``.
+        With ``touches`` the paths come from the touch rows (exact, with times), which must agree
+        with the ``path`` strings (and ``length``, when present) of ``journeys``; without, from
+        the ``path`` strings. ``Journeys.from_frame(j.to_frame(), j.touch_frame())`` equals ``j``.
+
+        Raises
+        ------
+        SchemaError
+            When a frame breaks its schema, or the touches disagree with the paths frame
+            (the first such journey is named).
 
         Examples
         --------
@@ -501,7 +518,7 @@ class Journeys:
                 conversions="conversions",
                 nulls="nulls",
                 value="value",
-                sep=">",
+                sep=PATH_SEP,
             )
             return attrs.evolve(base, **extra)
         schema = FrameSchema(
@@ -522,14 +539,17 @@ class Journeys:
         np.cumsum(lengths, out=offsets[1:])
         if not np.array_equal(touches["position"].to_numpy(dtype=np.int64), positions(offsets)):
             raise SchemaError("touches['position'] must run 0, 1, ... within each journey.")
+        labels = touches["channel"].to_numpy(dtype=object)
+        chan_codes, names = pd.factorize(labels)
+        check_channel_rows(chan_codes, [str(x) for x in names], touches, "touches")
         if "timestamp" in touches:
             extra["times"], extra["tz"] = datetime_to_ns(touches["timestamp"])
         if "end_time" in journeys:
             ends, end_tz = datetime_to_ns(journeys["end_time"])
             extra["end_times"], extra["tz"] = ends, end_tz
-        return cls._from_labels(
-            touches["channel"].to_numpy(dtype=object), offsets, conversions, nulls, value, **extra
-        )
+        store = cls._from_labels(labels, offsets, conversions, nulls, value, **extra)
+        check_paths_agree(journeys, store)
+        return store
 
     # ------------------------------------------------------------------ frames and objects
     def path_labels(self, sep: str = " > ") -> npt.NDArray[np.object_]:
@@ -643,6 +663,8 @@ class Journeys:
     def take(self, index: Sequence[int] | npt.NDArray[np.integer]) -> Self:
         """Return the paths at ``index`` (in that order; repeats allowed, e.g. for bootstrap).
 
+        Indices follow numpy: ``-1`` is the last path; any empty sequence selects no path.
+
         Examples
         --------
         >>> import pandas as pd
@@ -652,12 +674,17 @@ class Journeys:
         ['b > a', 'b > a']
         """
         idx = np.asarray(index)
-        if idx.dtype.kind not in "iu" or (
-            idx.size and (idx.min() < -self.n_paths or idx.max() >= self.n_paths)
+        if idx.size == 0 and idx.ndim == 1:
+            idx = idx.astype(np.int64)  # [] and range(0) come out as float arrays
+        n = self.n_paths
+        if (
+            idx.ndim != 1
+            or idx.dtype.kind not in "iu"
+            or (idx.size and (idx.min() < -n or idx.max() >= n))
         ):
             raise InvalidParameterError(
-                f"Journeys.take needs integer indices in [0, {self.n_paths - 1}]; got "
-                f"{short_repr(idx.tolist())}."
+                f"Journeys.take needs a 1-d sequence of integer indices in [{-n}, {n - 1}] "
+                f"(negative ones count from the end); got {short_repr(idx.tolist())}."
             )
         idx = np.where(idx < 0, idx + self.n_paths, idx).astype(np.int64)
         touch, offsets = take_paths(self.offsets, idx)
