@@ -400,3 +400,14 @@ def test_inputs_are_not_modified() -> None:
     oc.score_forecasts(forecasts, actuals, history=aware.iloc[::-1], by="product")
     for frame, copy in zip((forecasts, actuals, aware), before, strict=True):
         pd.testing.assert_frame_equal(frame, copy)
+
+
+def test_ids_of_another_type_in_forecasts_and_actuals_are_named() -> None:
+    forecasts = pd.DataFrame(
+        {"product": [1, 1], "date": pd.date_range("2024-01-08", periods=2), "mean": [1.0, 2.0]}
+    )
+    actuals = forecasts.assign(product=["1", "1"], quantity=[1.0, 1.0]).drop(columns="mean")
+    with pytest.raises(
+        oc.SchemaError, match=r"forecasts\['product'\] holds integer ids .* actuals\['product'\]"
+    ):
+        oc.score_forecasts(forecasts, actuals, metrics=["mae"])

@@ -429,3 +429,14 @@ def test_the_milp_does_not_depend_on_the_money_unit(unit: float) -> None:
     milp = oc.allocate_inventory(supply, demand, economics=scaled, method="milp")
     assert milp.to_frame()["quantity"].tolist() == greedy.to_frame()["quantity"].tolist()
     assert milp.expected_profit == pytest.approx(greedy.expected_profit * unit, rel=1e-9)
+
+
+def test_n_jobs_follows_the_scikit_learn_convention() -> None:
+    demand = _demand(["A", "B"], np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]]))
+    supply = pd.DataFrame({"product": ["A", "B"], "quantity": [5, 7]})
+    one = allocate_inventory(supply, demand, economics=_economics())
+    for jobs in (-1, -2, 2):
+        res = allocate_inventory(supply, demand, economics=_economics(), n_jobs=jobs)
+        pd.testing.assert_frame_equal(res.to_frame(), one.to_frame())
+    with pytest.raises(oc.InvalidParameterError, match="'n_jobs'.*Got 0"):
+        allocate_inventory(supply, demand, economics=_economics(), n_jobs=0)

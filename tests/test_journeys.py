@@ -337,7 +337,7 @@ def test_build_journeys_errors():
     cv_int = pd.DataFrame(
         {"customer_id": [1], "timestamp": [pd.Timestamp("2024-01-02")], "value": [1.0]}
     )
-    with pytest.raises(oc.SchemaError, match="same type of id in both frames"):
+    with pytest.raises(oc.SchemaError, match="one type of id in both frames"):
         oc.build_journeys(tp, cv_int)
     with pytest.raises(oc.InvalidParameterError, match="'lookback' parameter of build_journeys"):
         oc.build_journeys(tp, cv.assign(timestamp=pd.Timestamp("2024-01-02")), lookback=30)

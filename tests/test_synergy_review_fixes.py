@@ -84,8 +84,8 @@ def test_integer_regions_against_text_regions_is_an_error(world: oc.StoreEvents)
     with pytest.raises(oc.SchemaError) as info:
         oc.cross_channel_effects(sales, events=world.events)
     message = str(info.value)
-    assert "sales['region'] is int64" in message
-    assert "events['region'] is" in message
+    assert "sales['region'] holds integer ids (dtype int64)" in message
+    assert "events['region'] holds string ids" in message
     assert "integer" in message
     assert "string" in message
     # the same mismatch the other way round, and for drivers
@@ -93,7 +93,9 @@ def test_integer_regions_against_text_regions_is_an_error(world: oc.StoreEvents)
     with pytest.raises(oc.SchemaError, match=r"events\['region'\]"):
         oc.cross_channel_effects(world.sales, events=events)
     drivers = world.drivers.assign(region=world.drivers["region"].str[1:].astype(int))
-    with pytest.raises(oc.SchemaError, match=r"drivers\['region'\] is int64"):
+    with pytest.raises(
+        oc.SchemaError, match=r"drivers\['region'\] holds integer ids \(dtype int64\)"
+    ):
         oc.cross_channel_effects(world.sales, drivers=drivers)
 
 

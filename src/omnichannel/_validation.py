@@ -28,11 +28,13 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_frame",
+    "check_id_kinds",
     "check_int",
     "check_real",
     "check_timedelta",
     "datetime_to_ns",
     "fail_at_rows",
+    "id_kind",
 ]
 
 ColumnKind = Literal["id", "label", "datetime", "number", "count", "bool"]
@@ -516,4 +518,45 @@ def as_generator(seed: object, *, func: str | None = None) -> np.random.Generato
     raise InvalidParameterError(
         f"The 'seed' parameter{_where(func)} must be a non-negative int or a "
         f"numpy.random.Generator. Got {short_repr(seed)} instead."
+    )
+
+
+def id_kind(values: pd.Series[Any]) -> str | None:
+    """``"integer"`` or ``"string"``: how the ids of a column match; None when it holds none.
+
+    Categoricals count as their categories; object columns as what they hold. Empty or
+    all-missing columns carry no ids (their dtype is often a default) and return None.
+    """
+    if not values.notna().any():
+        return None
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return id_kind(pd.Series(dtype.categories))
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if isinstance(dtype, pd.StringDtype):
+        return "string"
+    if pd.api.types.is_object_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        return inferred if inferred in ("integer", "string") else None
+    return None
+
+
+def check_id_kinds(
+    left: pd.Series[Any], left_name: str, right: pd.Series[Any], right_name: str
+) -> None:
+    """Raise :class:`SchemaError` when one concept's ids are integers in one frame, text in another.
+
+    Ids are matched by value, so ``1001`` never equals ``"1001"``: without this check the rows
+    would silently find no partner and surface later as missing ids or empty results.
+    """
+    got, want = id_kind(left), id_kind(right)
+    if got is None or want is None or got == want:
+        return
+    raise SchemaError(
+        f"{left_name} holds {got} ids (dtype {left.dtype}) but {right_name} holds {want} ids "
+        f"(dtype {right.dtype}); ids are matched by value, so 1001 never equals '1001'. Use one "
+        "type of id in both frames, e.g. convert both with .astype(str)."
     )

@@ -24,6 +24,7 @@ from .._validation import (
     Column,
     FrameSchema,
     check_frame,
+    check_id_kinds,
     check_int,
     datetime_to_ns,
     fail_at_rows,
@@ -450,6 +451,8 @@ def score_forecasts(
     fc = forecasts.reset_index(drop=True)
     check_frame(fc, FrameSchema("forecasts", _FORECASTS.columns, key=tuple(key)))
     check_frame(actuals, FrameSchema("actuals", _ACTUALS.columns, key=tuple(key)))
+    for col in id_cols:
+        check_id_kinds(fc[col], f"forecasts[{col!r}]", actuals[col], f"actuals[{col!r}]")
     value_cols = [c for c in ("mean", *qcols.values()) if c in fc.columns]
     for col in value_cols:
         values = fc[col].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -527,6 +530,8 @@ def score_forecasts(
         gone = [c for c in id_cols if c not in history.columns]
         if gone:
             raise SchemaError(f"history is missing id column(s) {gone} of {func}.")
+        for col in id_cols:
+            check_id_kinds(history[col], f"history[{col!r}]", fc[col], f"forecasts[{col!r}]")
         abs_scale, sq_scale, sales = _series_scales(history, id_cols, keys, m, window, offset)
     if weights is not None:
         sales = _weights_of(weights, id_cols, keys)

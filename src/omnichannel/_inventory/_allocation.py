@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -317,7 +318,8 @@ def allocate_inventory(
         supply runs out. With several DCs a baseline's quantities are shipped at least lane
         cost. Baselines report their ``optimality_gap``.
     n_jobs : int, default 1
-        Threads over chunks of SKUs for the single-DC greedy (the kernels release the GIL).
+        Threads over chunks of SKUs for the single-DC greedy (the kernels release the GIL);
+        ``-1`` uses every core, ``-2`` all but one, as in scikit-learn.
 
     Returns
     -------
@@ -382,8 +384,15 @@ def allocate_inventory(
     1  south       23      7           0.0
     """
     method = check_choice(method, "method", ALLOCATION_METHODS, func=_FUNC)  # type: ignore[assignment]
-    jobs = check_int(n_jobs, "n_jobs", func=_FUNC, low=1)
+    jobs = check_int(n_jobs, "n_jobs", func=_FUNC)
     assert jobs is not None
+    if jobs < 0:  # scikit-learn's convention: -1 is every core, -2 all but one
+        jobs = max(1, (os.cpu_count() or 1) + 1 + jobs)
+    elif jobs == 0:
+        raise InvalidParameterError(
+            f"The 'n_jobs' parameter of {_FUNC} must be a positive number of threads, or -1 for "
+            "every core (-2 for all but one). Got 0 instead."
+        )
     if _network_model(supply, constraints, lanes, method):
         # The multi-DC model builds on this module's single-DC pieces, hence the late import.
         from ._allocation_network import allocate_network

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._exceptions import InvalidParameterError, SchemaError
-from .._validation import Column, FrameSchema, check_frame, fail_at_rows, short_repr
+from .._validation import Column, FrameSchema, check_frame, check_id_kinds, fail_at_rows, short_repr
 from ._allocation import (
     _BASELINES,
     _baseline,
@@ -41,7 +41,6 @@ from ._allocation_flow import (
 )
 from ._allocation_problem import (
     _SUPPLY,
-    _id_kind,
     _integral,
     _Problem,
     _problem,
@@ -218,15 +217,8 @@ def _check_lane_ids(lanes: pd.DataFrame, prob: _Problem, sources: npt.NDArray[An
         "product": ("demand['product']", prob.products),
     }
     for column, (origin, labels) in refer.items():
-        if column not in lanes.columns:
-            continue
-        got, want = _id_kind(lanes[column]), _id_kind(pd.Series(labels, dtype=object))
-        if got is not None and want is not None and got != want:
-            raise SchemaError(
-                f"lanes[{column!r}] holds {got} ids (dtype {lanes[column].dtype}) but {origin} "
-                f"holds {want} ids, so no lane can match (1001 and '1001' differ). Use one type "
-                "in every frame."
-            )
+        if column in lanes.columns:
+            check_id_kinds(lanes[column], f"lanes[{column!r}]", pd.Series(labels), origin)
 
 
 def _capacity(constraints: object, prob: _Problem) -> FloatArray:

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import special
 
 from .._exceptions import InvalidParameterError, SchemaError
-from .._validation import Column, FrameSchema, check_frame, fail_at_rows, short_repr
+from .._validation import Column, FrameSchema, check_frame, check_id_kinds, fail_at_rows, short_repr
 from ._allocation_kernels import (
     EvalStepper,
     NegbinStepper,
@@ -401,46 +401,15 @@ def _check_unique(
         )
 
 
-def _id_kind(values: pd.Series[Any]) -> str | None:
-    """``"integer"`` or ``"string"`` for an id column; None when empty or neither."""
-    if not len(values):
-        return None
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return _id_kind(pd.Series(dtype.categories))
-    if pd.api.types.is_bool_dtype(dtype):
-        return None
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if isinstance(dtype, pd.StringDtype):
-        return "string"
-    if pd.api.types.is_object_dtype(dtype):
-        inferred = pd.api.types.infer_dtype(values, skipna=True)
-        return inferred if inferred in ("integer", "string") else None
-    return None
-
-
 def _check_ids(
     frame: pd.DataFrame, label: str, demand: pd.DataFrame, columns: dict[str, str]
 ) -> None:
-    """Raise when an id column of ``frame`` holds ints where demand's holds strings (or back).
-
-    ``columns`` maps a column of ``frame`` to the demand column its ids come from. ``1001`` and
-    ``"1001"`` are different ids, so a type mismatch would only surface later as ids "missing".
-    """
+    """Ids of ``frame`` must have the type of demand's: ``columns`` maps a column to demand's."""
     for column, against in columns.items():
-        if column not in frame.columns:
-            continue
-        got, want = _id_kind(frame[column]), _id_kind(demand[against])
-        if got is None or want is None or got == want:
-            continue
-        to = "str" if want == "string" else '"int64"'
-        raise SchemaError(
-            f"{label}[{column!r}] holds {got} ids (dtype {frame[column].dtype}) but "
-            f"demand[{against!r}] holds {want} ids (dtype {demand[against].dtype}), so no id "
-            f"can match (1001 and '1001' differ). Use one type in every frame, e.g. "
-            f"{label}[{column!r}].astype({to})."
-        )
+        if column in frame.columns:
+            check_id_kinds(
+                frame[column], f"{label}[{column!r}]", demand[against], f"demand[{against!r}]"
+            )
 
 
 def _quantile_columns(frame: pd.DataFrame) -> list[str]:

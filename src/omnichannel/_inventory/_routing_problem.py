@@ -10,9 +10,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._exceptions import InvalidParameterError, SchemaError
+from .._exceptions import InvalidParameterError
 from .._frames import LOCATIONS, STOCK
-from .._validation import Column, FrameSchema, check_frame, check_real, fail_at_rows, short_repr
+from .._validation import (
+    Column,
+    FrameSchema,
+    check_frame,
+    check_id_kinds,
+    check_real,
+    fail_at_rows,
+    short_repr,
+)
 
 __all__ = [
     "UNBOUNDED",
@@ -209,41 +217,12 @@ def _same_within_order(values: FloatArray, order: IntArray, first_row: IntArray)
     return np.asarray(~((values == ref) | (np.isnan(values) & np.isnan(ref))))
 
 
-def _id_type(series: pd.Series[Any]) -> str:
-    """``"integer"`` or ``"string"``: the type ids of the column are matched as."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        return "integer"
-    return "string"
-
-
-def _same_id_type(
-    left: pd.Series[Any], left_name: str, right: pd.Series[Any], right_name: str
-) -> None:
-    """Refuse ids of one concept typed int in one frame and str in another.
-
-    Ids are matched by value, so ``1001`` never equals ``"1001"``: without this check such
-    lines would find no stock and be reported unfulfilled without an error. An empty column
-    carries no ids and its dtype is often a default, so it is not compared.
-    """
-    if not left.notna().any() or not right.notna().any():
-        return
-    if _id_type(left) != _id_type(right):
-        raise SchemaError(
-            f"{left_name} is {left.dtype} but {right_name} is {right.dtype}; ids are matched "
-            "by value, so an integer id never equals its text. Use the same type of id in "
-            "both frames (e.g. convert both with .astype(str))."
-        )
-
-
 def _pickup_codes(orders: pd.DataFrame, nodes: pd.DataFrame, kind: npt.NDArray[Any]) -> IntArray:
     """Row of ``nodes`` of each line's pickup store; -1 for delivery lines."""
     if "pickup_location" not in orders.columns or not orders["pickup_location"].notna().any():
         return np.full(len(orders), -1, dtype=np.int64)
     check_frame(orders[["pickup_location"]], _PICKUP)
-    _same_id_type(
+    check_id_kinds(
         orders["pickup_location"],
         "orders['pickup_location']",
         nodes["location"],
@@ -284,8 +263,8 @@ def build_problem(
     assert isinstance(orders, pd.DataFrame)
     assert isinstance(nodes, pd.DataFrame)
     assert isinstance(stock, pd.DataFrame)
-    _same_id_type(orders["product"], "orders['product']", stock["product"], "stock['product']")
-    _same_id_type(stock["location"], "stock['location']", nodes["location"], "nodes['location']")
+    check_id_kinds(orders["product"], "orders['product']", stock["product"], "stock['product']")
+    check_id_kinds(stock["location"], "stock['location']", nodes["location"], "nodes['location']")
     # Orders.
     qty = orders["quantity"].to_numpy(dtype=float)
     _fail_at(

@@ -10,7 +10,14 @@ import pandas as pd
 
 from .._exceptions import SchemaError
 from .._frames import CONVERSIONS, TOUCHPOINTS
-from .._validation import check_bool, check_frame, check_int, check_timedelta, datetime_to_ns
+from .._validation import (
+    check_bool,
+    check_frame,
+    check_id_kinds,
+    check_int,
+    check_timedelta,
+    datetime_to_ns,
+)
 from ._checks import check_channel_rows
 from ._kernels import code_dtype, factorize_integers
 from ._store import Journeys
@@ -21,13 +28,9 @@ __all__ = ["build_journeys"]
 def _customer_codes(
     touch_ids: pd.Series[Any], conv_ids: pd.Series[Any]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[Any]]:
+    check_id_kinds(touch_ids, "touchpoints['customer_id']", conv_ids, "conversions['customer_id']")
     int_t = pd.api.types.is_integer_dtype(touch_ids.dtype)
     int_c = pd.api.types.is_integer_dtype(conv_ids.dtype)
-    if int_t != int_c and len(touch_ids) and len(conv_ids):
-        raise SchemaError(
-            f"touchpoints['customer_id'] is {touch_ids.dtype} but conversions['customer_id'] is "
-            f"{conv_ids.dtype}; use the same type of id in both frames."
-        )
     if int_t and int_c:
         return _dense_integer_codes(
             touch_ids.to_numpy(dtype=np.int64), conv_ids.to_numpy(dtype=np.int64)

@@ -28,6 +28,7 @@ from .._validation import (
     Column,
     FrameSchema,
     check_frame,
+    check_id_kinds,
     check_int,
     check_real,
     fail_at_rows,
@@ -644,16 +645,6 @@ def _drivers_design(
 # --------------------------------------------------------------------------------------------
 
 
-def _id_type(series: pd.Series[Any]) -> str:
-    """``"integer"`` or ``"string"``: the type region ids of the column are matched as."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        return "integer"
-    return "string"
-
-
 def _check_alignment(sales: pd.DataFrame, other: pd.DataFrame, name: str) -> None:
     """Refuse region ids or dates that cannot be matched between sales and ``other``.
 
@@ -665,13 +656,8 @@ def _check_alignment(sales: pd.DataFrame, other: pd.DataFrame, name: str) -> Non
     """
     if not len(sales) or not len(other):
         return
-    if "region" in other.columns and _id_type(sales["region"]) != _id_type(other["region"]):
-        raise SchemaError(
-            f"sales['region'] is {sales['region'].dtype} ({_id_type(sales['region'])} ids) but "
-            f"{name}['region'] is {other['region'].dtype} ({_id_type(other['region'])} ids); "
-            "regions are matched by value, so an integer region never equals a text label. "
-            "Use the same region ids in both frames (e.g. convert both with .astype(str))."
-        )
+    if "region" in other.columns:
+        check_id_kinds(other["region"], f"{name}['region']", sales["region"], "sales['region']")
     sales_tz = isinstance(sales["date"].dtype, pd.DatetimeTZDtype)
     other_tz = isinstance(other["date"].dtype, pd.DatetimeTZDtype)
     if sales_tz != other_tz:
