@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InvalidParameterError
-from .._validation import check_choice, check_int, check_real, short_repr
-from ._demand import DEFAULT_QUANTILES, ForecastModel, forecast_demand
+from .._validation import check_choice, check_int, check_real
+from ._demand import DEFAULT_QUANTILES, ForecastModel, check_model, forecast_demand
 from ._hierarchy import LEVEL_SPECS, Hierarchy
 from ._panel import SalesGrid, build_grid, id_columns_of, localize
 from ._reconcile import as_reconciler
-from ._structure import build_structure
+from ._structure import build_structure, match_hierarchy
 
 __all__ = ["Backtest", "backtest"]
 
@@ -202,16 +202,6 @@ def _wide(long: pd.DataFrame, index: list[str]) -> pd.DataFrame:
     return pd.concat([keys, pd.DataFrame(mean, columns=names)], axis=1)
 
 
-def _check_model(model: object) -> None:
-    # A class such as oc.ETS has fit_predict too; an instance is needed.
-    if isinstance(model, type) or not callable(getattr(model, "fit_predict", None)):
-        raise InvalidParameterError(
-            f"The 'model' parameter of {_FUNC} must be a model option object such as "
-            f"oc.ETS(season_length=7), oc.SeasonalNaive(7), oc.TSB() or oc.CountModel(). Got "
-            f"{short_repr(model)} instead."
-        )
-
-
 def _check_forwarded(kwargs: dict[str, Any]) -> None:
     """Reject keywords that backtest sets per window itself, or forecast_demand does not know."""
     if "future" in kwargs:
@@ -237,26 +227,9 @@ def _check_hierarchy(hierarchy: object, sales: pd.DataFrame, grid: SalesGrid) ->
     if isinstance(hierarchy, str):
         spec = check_choice(hierarchy, "hierarchy", LEVEL_SPECS, func=_FUNC)
         return Hierarchy.from_frame(sales, levels=spec, ids=grid.ids)
-    if not isinstance(hierarchy, Hierarchy):
-        raise InvalidParameterError(
-            f"The 'hierarchy' parameter of {_FUNC} must be an oc.Hierarchy, 'grouped' or "
-            f"'nested'. Got {short_repr(hierarchy)} instead."
-        )
-    if sorted(hierarchy.ids) != sorted(grid.ids):
-        raise InvalidParameterError(
-            f"The hierarchy given to {_FUNC} is keyed by {list(hierarchy.ids)} but the sales "
-            f"series by {list(grid.ids)}; build it from the same id columns."
-        )
-    position = pd.MultiIndex.from_frame(grid.keys).get_indexer(
-        pd.MultiIndex.from_frame(hierarchy.bottom[list(grid.ids)])
-    )
-    if (position < 0).any() or len(hierarchy.bottom) != len(grid.keys):
-        raise InvalidParameterError(
-            f"The hierarchy given to {_FUNC} has {len(hierarchy.bottom):,} bottom series but the "
-            f"sales frame {len(grid.keys):,}, or different ones; build it from the whole frame "
-            "with oc.Hierarchy.from_frame(sales) (backtest restricts it to each window's series)."
-        )
-    return hierarchy
+    return match_hierarchy(
+        hierarchy, grid, _FUNC, " (backtest restricts it to each window's series)"
+    )[0]
 
 
 def _window_future(grid: SalesGrid, cut: int, steps: int) -> pd.DataFrame:
@@ -370,7 +343,7 @@ def backtest(
     stride = steps if step is None else check_int(step, "step", func=_FUNC, low=1)
     season = check_int(season_length, "season_length", func=_FUNC, low=1)
     fill = check_real(fill_value, "fill_value", func=_FUNC)
-    _check_model(model)
+    check_model(model, _FUNC)
     _check_forwarded(kwargs)
     id_cols = id_columns_of(sales, ids, _FUNC)
     regressors = tuple(str(c) for c in ([exog] if isinstance(exog, str) else exog))

@@ -24,7 +24,7 @@ from ._panel import (
 from ._result import DemandForecast
 from ._structure import build_structure
 
-__all__ = ["DEFAULT_QUANTILES", "ForecastModel", "forecast_demand"]
+__all__ = ["DEFAULT_QUANTILES", "ForecastModel", "check_model", "forecast_demand"]
 
 FloatArray = npt.NDArray[np.float64]
 _FUNC = "forecast_demand"
@@ -61,10 +61,11 @@ def _check_levels(quantiles: object) -> tuple[float, ...]:
     return levels
 
 
-def _check_model(model: object) -> ForecastModel:
+def check_model(model: object, func: str = _FUNC) -> ForecastModel:
+    """Return ``model`` if it is a model option object (an instance, not a class such as oc.ETS)."""
     if isinstance(model, type) or not callable(getattr(model, "fit_predict", None)):
         raise InvalidParameterError(
-            f"The 'model' parameter of {_FUNC} must be a model option object such as "
+            f"The 'model' parameter of {func} must be a model option object such as "
             f"oc.ETS(season_length=7), oc.SeasonalNaive(7), oc.TSB() or oc.CountModel(). Got "
             f"{short_repr(model)} instead."
         )
@@ -244,7 +245,7 @@ def forecast_demand(
     True
     """
     steps = check_int(horizon, "horizon", func=_FUNC, low=1)
-    fitter = _check_model(model)
+    fitter = check_model(model)
     levels = _check_levels(quantiles)
     fill = check_real(fill_value, "fill_value", func=_FUNC)
     show = check_bool(progress, "progress", func=_FUNC)

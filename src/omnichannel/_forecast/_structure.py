@@ -72,6 +72,33 @@ class Structure:
         return coherent
 
 
+def match_hierarchy(
+    hierarchy: object, grid: SalesGrid, func: str, hint: str = ""
+) -> tuple[Hierarchy, npt.NDArray[np.intp]]:
+    """Check that ``hierarchy`` has exactly the grid's bottom series; return their positions."""
+    if not isinstance(hierarchy, Hierarchy):
+        raise InvalidParameterError(
+            f"The 'hierarchy' parameter of {func} must be an oc.Hierarchy, 'grouped' or "
+            f"'nested'. Got {short_repr(hierarchy)} instead."
+        )
+    if sorted(hierarchy.bottom.columns) != sorted(grid.ids):
+        raise InvalidParameterError(
+            f"The hierarchy given to {func} is keyed by {list(hierarchy.bottom.columns)} but the "
+            f"sales series by {list(grid.ids)}; build it from the same id columns."
+        )
+    # Position in the grid of each of the hierarchy's bottom series.
+    position = pd.MultiIndex.from_frame(grid.keys).get_indexer(
+        pd.MultiIndex.from_frame(hierarchy.bottom[list(grid.ids)])
+    )
+    if (position < 0).any() or len(hierarchy.bottom) != len(grid.keys):
+        raise InvalidParameterError(
+            f"The hierarchy given to {func} has {len(hierarchy.bottom):,} bottom series but the "
+            f"sales frame {len(grid.keys):,}, or different ones; build the hierarchy from the same "
+            f"frame with oc.Hierarchy.from_frame(sales){hint}."
+        )
+    return hierarchy, np.asarray(position, dtype=np.intp)
+
+
 def build_structure(
     sales: pd.DataFrame, grid: SalesGrid, hierarchy: Any, reconcile: Any
 ) -> Structure:
@@ -90,27 +117,7 @@ def build_structure(
 
     if isinstance(hierarchy, str):
         hierarchy = Hierarchy.from_frame(sales, levels=hierarchy, ids=grid.ids)
-    if not isinstance(hierarchy, Hierarchy):
-        raise InvalidParameterError(
-            f"The 'hierarchy' parameter of {_FUNC} must be an oc.Hierarchy, 'grouped' or "
-            f"'nested'. Got {short_repr(hierarchy)} instead."
-        )
-    missing = [c for c in grid.ids if c not in hierarchy.bottom.columns]
-    if missing or len(hierarchy.bottom.columns) != len(grid.ids):
-        raise InvalidParameterError(
-            f"The hierarchy given to {_FUNC} is keyed by {list(hierarchy.bottom.columns)} but the "
-            f"sales series by {list(grid.ids)}; build it from the same id columns."
-        )
-    # Position in the grid of each of the hierarchy's bottom series.
-    position = pd.MultiIndex.from_frame(grid.keys).get_indexer(
-        pd.MultiIndex.from_frame(hierarchy.bottom[list(grid.ids)])
-    )
-    if (position < 0).any() or len(hierarchy.bottom) != len(grid.keys):
-        raise InvalidParameterError(
-            f"The hierarchy given to {_FUNC} has {len(hierarchy.bottom):,} bottom series but the "
-            f"sales frame {len(grid.keys):,}, or different ones; build the hierarchy from the same "
-            "frame with oc.Hierarchy.from_frame(sales)."
-        )
+    hierarchy, position = match_hierarchy(hierarchy, grid, _FUNC)
     reconciler = (
         None if reconcile is None else as_reconciler(reconcile, name="reconcile", func=_FUNC)
     )
