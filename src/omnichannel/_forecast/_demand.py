@@ -12,7 +12,7 @@ import pandas as pd
 from .._exceptions import InvalidParameterError
 from .._validation import as_generator, check_bool, check_int, check_real, short_repr
 from ._base import FittedSeries, SeriesPanel
-from ._metrics import quantile_column
+from ._metrics import check_levels
 from ._panel import (
     SalesGrid,
     build_grid,
@@ -38,27 +38,6 @@ class ForecastModel(Protocol):
     def fit_predict(
         self, panel: SeriesPanel, horizon: int, *, progress: bool = False
     ) -> FittedSeries: ...
-
-
-def _check_levels(quantiles: object) -> tuple[float, ...]:
-    sequence = isinstance(quantiles, Sequence | np.ndarray) and not isinstance(quantiles, str)
-    values: list[Any] = list(quantiles) if sequence else [np.nan]  # type: ignore[call-overload]
-    if not all(isinstance(q, int | float | np.number) and not isinstance(q, bool) for q in values):
-        values = [np.nan]  # strings are not coerced: '0.9' is a typo as often as a level
-    # Levels equal up to float noise (1 - 0.95 and 0.05) are one level.
-    levels = tuple(sorted({round(float(q), 12) for q in values}))
-    if any(not 0.0 < q < 1.0 for q in levels):
-        raise InvalidParameterError(
-            f"The 'quantiles' parameter of {_FUNC} must be a sequence of numbers strictly "
-            f"between 0 and 1. Got {short_repr(quantiles)} instead."
-        )
-    names = [quantile_column(q) for q in levels]
-    if len(set(names)) != len(names):
-        raise InvalidParameterError(
-            f"The 'quantiles' parameter of {_FUNC} has levels that differ only by rounding "
-            f"({short_repr(list(levels))}), so their columns {short_repr(names)} would collide."
-        )
-    return levels
 
 
 def check_model(model: object, func: str = _FUNC) -> ForecastModel:
@@ -246,7 +225,7 @@ def forecast_demand(
     """
     steps = check_int(horizon, "horizon", func=_FUNC, low=1)
     fitter = check_model(model)
-    levels = _check_levels(quantiles)
+    levels = check_levels(quantiles, "quantiles", _FUNC)
     fill = check_real(fill_value, "fill_value", func=_FUNC)
     show = check_bool(progress, "progress", func=_FUNC)
     paths_n = check_int(n_paths, "n_paths", func=_FUNC, low=10)

@@ -25,6 +25,8 @@ Definitions (``e = forecast - actual`` over the horizon, ``d`` the in-sample nai
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +55,31 @@ _QUANTILE_NAME = re.compile(r"^q(?P<level>(?:\d+(?:\.\d*)?|\.\d+)(?:e-?\d+)?)$")
 
 # ------------------------------------------------------------------------------------------
 # quantile column names
+
+
+def check_levels(value: object, param: str, func: str) -> tuple[float, ...]:
+    """Distinct quantile levels in (0, 1), increasing, whose column names do not collide.
+
+    Strings are refused, not parsed ('0.9' is as often a typo as a level); levels equal up to
+    float noise (``1 - 0.95`` and ``0.05``) count once.
+    """
+    sequence = isinstance(value, Sequence | np.ndarray) and not isinstance(value, str)
+    values: list[Any] = list(value) if sequence else [np.nan]  # type: ignore[call-overload]
+    if not all(isinstance(q, int | float | np.number) and not isinstance(q, bool) for q in values):
+        values = [np.nan]
+    levels = tuple(sorted({round(float(q), 12) for q in values}))
+    if any(not 0.0 < q < 1.0 for q in levels):
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be a sequence of numbers strictly between 0 "
+            f"and 1. Got {short_repr(value)} instead."
+        )
+    names = [quantile_column(q) for q in levels]
+    if len(set(names)) != len(names):
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} has levels that differ only by rounding "
+            f"({short_repr(list(levels))}), so their columns {short_repr(names)} would collide."
+        )
+    return levels
 
 
 def quantile_column(level: float) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from .._exceptions import InvalidParameterError
 from .._plotting import new_axes
 from .._validation import as_generator, check_int, short_repr
-from ._metrics import quantile_column
+from ._metrics import check_levels, quantile_column
 
 __all__ = ["DemandForecast"]
 
@@ -238,20 +238,7 @@ class DemandForecast:
         """
         func = "DemandForecast.lead_time_demand"
         lead = check_int(lead_time, "lead_time", func=func, low=1, high=self.horizon)
-        given: list[Any] = list(self.levels) if levels is None else [np.nan]
-        candidate: object = levels
-        if isinstance(candidate, Sequence | np.ndarray) and not isinstance(candidate, str):
-            given = list(candidate)
-        if not all(
-            isinstance(q, int | float | np.number) and not isinstance(q, bool) for q in given
-        ):
-            given = [np.nan]  # strings are not coerced
-        chosen = tuple(sorted({round(float(q), 12) for q in given}))
-        if any(not 0.0 < q < 1.0 for q in chosen):
-            raise InvalidParameterError(
-                f"The 'levels' parameter of {func} must hold numbers strictly between 0 and 1. "
-                f"Got {short_repr(levels)} instead."
-            )
+        chosen = self.levels if levels is None else check_levels(levels, "levels", func)
         paths = self.sample_paths(n_paths, seed=seed, as_frame=False)
         assert isinstance(paths, np.ndarray)
         totals = paths[:, :, :lead].sum(axis=2)

@@ -14,10 +14,14 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import stats
 
 from .._exceptions import InvalidParameterError
 from .._validation import short_repr
+
+# What pandas infers for an object array of numbers (or of nothing): text is never parsed.
+_NUMERIC_INFERRED = ("integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty")
 
 __all__ = [
     "Demand",
@@ -44,8 +48,10 @@ def _float_array(value: object, name: str, cls: str, *, ndim: tuple[int, ...]) -
     """
     try:
         raw = np.asarray(value)
+        # Object arrays (e.g. from nullable pandas columns) are numeric when they hold numbers.
         numeric = raw.dtype.kind in "biuf" or (
-            raw.dtype.kind == "O" and not any(isinstance(v, str | bytes) for v in raw.flat)
+            raw.dtype.kind == "O"
+            and pd.api.types.infer_dtype(raw.ravel(), skipna=True) in _NUMERIC_INFERRED
         )
         if not numeric:
             raise TypeError
